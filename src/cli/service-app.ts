@@ -1,0 +1,225 @@
+// The composition root of `openimds serve`: the only place that wires store, rendering, listeners and
+// the admin API together. Returns a handle whose close() stops everything it started.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { resolve } from 'node:path';
+import { createTokenIssuer } from '../auth/session-token.js';
+import type { Config } from '../config.js';
+import { parseHostPort } from '../config.js';
+import { ImdsError } from '../errors.js';
+import { createAdminServer } from '../http/admin-server.js';
+import { createGuestServer } from '../http/guest-server.js';
+import { applyInventoryFile } from '../inventory/apply-inventory.js';
+import type { Logger } from '../log.js';
+import { handleAdmin } from '../service/admin-api.js';
+import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic-vendor-data.js';
+import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
+import { createPeerIdentifier } from '../service/identify-by-peer.js';
+import { createSignedIdentifier } from '../service/identify-signed.js';
+import { createTaggedIdentifier } from '../service/identify-tagged.js';
+import { closeServer, listenTcp, listenUnix } from '../service/listen.js';
+import { createNovaRenderer } from '../service/nova-renderer.js';
+import { createRenderCache } from '../service/render-cache.js';
+import type { Store } from '../store/store.js';
+import { DEMO_INVENTORY } from './demo.js';
+import { ensureAdminToken, ensureKeyFile, readSecret } from './secrets.js';
+
+export interface RunningService {
+  /** What is listening, for the start-up message and tests: kind → address. */
+  endpoints: Array<{ kind: 'signed' | 'tagged' | 'direct' | 'admin'; address: string }>;
+  adminTokenCreated: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  config: Config;
+  store: Store;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  demo: boolean;
+}
+
+export async function startService(opts: ServiceOptions): Promise<RunningService> {
+  const { config, store, log } = opts;
+  if (opts.demo) seedDemo(store, log);
+  const deps = guestDeps(opts);
+  const servers: Server[] = [];
+  const endpoints: RunningService['endpoints'] = [];
+  try {
+    for (const direct of config.directListeners) {
+      const network = store.findNetwork(direct.network);
+      if (network === undefined) {
+        throw new ImdsError(
+          'NETWORK_NOT_FOUND',
+          `Cannot start the direct listener on ${direct.listen} as network "${direct.network}" does not exist`,
+          {
+            hint: 'Add the network first (openimds network add / apply), or fix the name',
+          },
+        );
+      }
+      const identify = createPeerIdentifier({
+        store,
+        networkIds: () => [network.id],
+        scope: `network ${network.id}`,
+      });
+      const server = createGuestServer(
+        createGuestHandler({ ...deps, identify }),
+        log.child({ listener: 'direct', network: network.name }),
+      );
+      const { host, port } = parseHostPort(direct.listen, 'direct_listeners');
+      await listenTcp(server, host, port, `direct listener of network "${network.name}"`);
+      servers.push(server);
+      endpoints.push({ kind: 'direct', address: direct.listen });
+    }
+    await startSigned(opts, deps, servers, endpoints);
+    if (config.taggedSocket !== '') {
+      const server = createGuestServer(
+        createGuestHandler({ ...deps, identify: createTaggedIdentifier({ store }) }),
+        log.child({ listener: 'tagged' }),
+      );
+      await listenUnix(server, config.taggedSocket, 0o660, 'tagged listener');
+      servers.push(server);
+      endpoints.push({ kind: 'tagged', address: config.taggedSocket });
+    }
+    const created = await startAdmin(opts, servers, endpoints);
+    log.info('service.started', 'openimds is serving', { endpoints });
+    return {
+      endpoints,
+      adminTokenCreated: created,
+      close: async () => {
+        await Promise.all(servers.map(closeServer));
+        log.info('service.stopped', 'openimds stopped');
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map(closeServer));
+    throw err;
+  }
+}
+
+function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
+  const { config, store, log } = opts;
+  const providers = new Set(config.vendordataProviders);
+  const staticVendorData = providers.has('StaticJSON') ? readVendorData(config.vendordataJsonFile) : null;
+  const targets = providers.has('DynamicJSON')
+    ? parseDynamicTargets(config.vendordataDynamicTargets, log)
+    : [];
+  return {
+    cache: createRenderCache<CachedDoc>({
+      load: (uuid) => store.findInstanceRecord(uuid),
+      maxInstances: config.renderCacheInstances,
+    }),
+    renderer: createNovaRenderer({ dhcpDomain: config.dhcpDomain, staticVendorData }),
+    store,
+    tokens: createTokenIssuer(ensureKeyFile(`${config.dataDir}/token-key`), Date.now),
+    dynamicVendorData: createDynamicVendorData({
+      targets,
+      connectTimeoutSeconds: config.vendordataDynamicConnectTimeoutSeconds,
+      readTimeoutSeconds: config.vendordataDynamicReadTimeoutSeconds,
+      failureFatal: config.vendordataDynamicFailureFatal,
+      fetch: globalThis.fetch,
+      log,
+    }),
+    randomBytes,
+    today: () => new Date().toISOString().slice(0, 10),
+    log,
+  };
+}
+
+async function startSigned(
+  opts: ServiceOptions,
+  deps: Omit<GuestHandlerDeps, 'identify'>,
+  servers: Server[],
+  endpoints: RunningService['endpoints'],
+): Promise<void> {
+  const { config, store, log } = opts;
+  if (config.signedListen === '') return;
+  const secret = readSecret(
+    { file: config.sharedSecretFile, envVar: 'OPENIMDS_SHARED_SECRET', what: 'shared secret' },
+    opts.env,
+    log,
+  );
+  if (secret === undefined) {
+    log.warn(
+      'signed.disabled',
+      `The signed listener (${config.signedListen}) is off as no shared secret is configured`,
+      {
+        hint: 'Set shared_secret_file (a file with the secret, mode 0600) or OPENIMDS_SHARED_SECRET; it must equal metadata_proxy_shared_secret of the Neutron agent',
+      },
+    );
+    return;
+  }
+  const identify = createSignedIdentifier({ secret: () => secret, store });
+  const server = createGuestServer(
+    createGuestHandler({ ...deps, identify }),
+    log.child({ listener: 'signed' }),
+  );
+  const { host, port } = parseHostPort(config.signedListen, 'signed_listen');
+  await listenTcp(server, host, port, 'signed listener');
+  servers.push(server);
+  endpoints.push({ kind: 'signed', address: config.signedListen });
+}
+
+async function startAdmin(
+  opts: ServiceOptions,
+  servers: Server[],
+  endpoints: RunningService['endpoints'],
+): Promise<string | undefined> {
+  const { config, store, log } = opts;
+  if (config.adminListen === '') return undefined;
+  const { token, created } = ensureAdminToken(config.adminTokenFile, opts.env, log);
+  const admin = {
+    store,
+    token,
+    log: log.child({ listener: 'admin' }),
+    newId: randomUUID,
+    randomBytes,
+    readFile: (p: string) => readFileSync(resolve(p)),
+  };
+  const server = createAdminServer((req) => handleAdmin(admin, req));
+  const { host, port } = parseHostPort(config.adminListen, 'admin_listen');
+  await listenTcp(server, host, port, 'admin API');
+  servers.push(server);
+  endpoints.push({ kind: 'admin', address: config.adminListen });
+  return created ? config.adminTokenFile : undefined;
+}
+
+function readVendorData(file: string): Record<string, unknown> {
+  if (file === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    // Nova answers 500 to every request then (§2.11); refusing to start is the clearer failure.
+    throw new ImdsError(
+      'CONFIG_INVALID',
+      `Cannot use vendordata_json_file "${file}": ${(err as Error).message}`,
+      {
+        hint: 'Give a readable file holding one JSON object',
+      },
+    );
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ImdsError(
+      'CONFIG_INVALID',
+      `Cannot use vendordata_json_file "${file}" as it does not hold a JSON object`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Seeds the demo network and instance into an empty store (never overwrites what a user added). */
+function seedDemo(store: Store, log: Logger): void {
+  if (store.listNetworks().length > 0 || store.listInstances().length > 0) return;
+  applyInventoryFile({
+    store,
+    text: DEMO_INVENTORY,
+    file: '(demo)',
+    readFile: () => Buffer.alloc(0),
+    dryRun: false,
+    newId: randomUUID,
+    randomBytes,
+  });
+  log.info('demo.seeded', 'Seeded the demo network and instance');
+}

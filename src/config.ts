@@ -1,0 +1,293 @@
+// Configuration: one table of settings with defaults and units, validated once at start-up
+// (STYLE.md, after fastify). Sources, later ones win: the YAML config file, OPENIMDS_* environment
+// variables, command-line flags. Secrets are never values here: only the files (or environment
+// variables) to read them from, so they never show in `ps`.
+import { ImdsError } from './errors.js';
+
+export interface DirectListenerConfig {
+  /** host:port, e.g. "127.0.0.1:8775" or "169.254.169.254:80". */
+  listen: string;
+  /** Network (name or id) whose ports are resolved by the TCP peer address. */
+  network: string;
+}
+
+export interface Config {
+  dataDir: string;
+  /** SQLite database file; default <dataDir>/openimds.sqlite. */
+  database: string;
+  /** Signed listener (Nova's protocol): host:port, or "" for off. */
+  signedListen: string;
+  /** File holding the shared secret (Nova [neutron] metadata_proxy_shared_secret). */
+  sharedSecretFile: string;
+  /** Tagged listener (Neutron proxy→agent protocol): UNIX socket path, or "" for off. */
+  taggedSocket: string;
+  directListeners: DirectListenerConfig[];
+  /** Admin API: host:port, or "" for off. */
+  adminListen: string;
+  /** File holding the admin bearer token; generated on first start when absent. */
+  adminTokenFile: string;
+  /** Nova [api] dhcp_domain: suffix for hostnames; "" disables it. */
+  dhcpDomain: string;
+  /** Nova [api] vendordata_providers. */
+  vendordataProviders: Array<'StaticJSON' | 'DynamicJSON'>;
+  /** Nova [api] vendordata_jsonfile_path; "" → {}. */
+  vendordataJsonFile: string;
+  /** Nova [api] vendordata_dynamic_targets: "name@url". */
+  vendordataDynamicTargets: string[];
+  vendordataDynamicConnectTimeoutSeconds: number;
+  vendordataDynamicReadTimeoutSeconds: number;
+  vendordataDynamicFailureFatal: boolean;
+  /** Rendered documents kept in memory, by instance count. */
+  renderCacheInstances: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** "auto": text on a terminal, JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'text';
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'list' | 'listeners';
+
+interface Setting {
+  key: keyof Config;
+  kind: Kind;
+  doc: string;
+  enum?: readonly string[];
+  min?: number;
+  max?: number;
+}
+
+/** Every setting, one row each. The YAML key is snake_case, the env twin OPENIMDS_<KEY>, the flag --kebab-case. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'dataDir', kind: 'string', doc: 'Directory for the database, generated secrets and sockets' },
+  { key: 'database', kind: 'string', doc: 'SQLite database file (default <data-dir>/openimds.sqlite)' },
+  { key: 'signedListen', kind: 'string', doc: 'Signed listener host:port (Nova protocol; "" = off)' },
+  { key: 'sharedSecretFile', kind: 'string', doc: 'File with the shared secret for signed requests' },
+  {
+    key: 'taggedSocket',
+    kind: 'string',
+    doc: 'Tagged listener UNIX socket (Neutron proxy protocol; "" = off)',
+  },
+  {
+    key: 'directListeners',
+    kind: 'listeners',
+    doc: 'Direct listeners, "host:port=network" (peer address identifies the guest)',
+  },
+  { key: 'adminListen', kind: 'string', doc: 'Admin API host:port ("" = off)' },
+  { key: 'adminTokenFile', kind: 'string', doc: 'File with the admin bearer token (generated when absent)' },
+  { key: 'dhcpDomain', kind: 'string', doc: 'Hostname suffix, as Nova [api] dhcp_domain ("" = none)' },
+  {
+    key: 'vendordataProviders',
+    kind: 'list',
+    enum: ['StaticJSON', 'DynamicJSON'],
+    doc: 'Vendor data providers, as Nova [api] vendordata_providers',
+  },
+  { key: 'vendordataJsonFile', kind: 'string', doc: 'Static vendor data JSON file ("" = {})' },
+  { key: 'vendordataDynamicTargets', kind: 'list', doc: 'Dynamic vendor data targets "name@url"' },
+  {
+    key: 'vendordataDynamicConnectTimeoutSeconds',
+    kind: 'number',
+    min: 3,
+    max: 600,
+    doc: 'Dynamic vendor data connect timeout (Nova: 5, min 3)',
+  },
+  {
+    key: 'vendordataDynamicReadTimeoutSeconds',
+    kind: 'number',
+    min: 0,
+    max: 600,
+    doc: 'Dynamic vendor data read timeout (Nova: 5)',
+  },
+  {
+    key: 'vendordataDynamicFailureFatal',
+    kind: 'boolean',
+    doc: 'Answer 500 when a dynamic vendor data call fails (Nova: false)',
+  },
+  {
+    key: 'renderCacheInstances',
+    kind: 'number',
+    min: 0,
+    max: 10_000_000,
+    doc: 'Instances whose rendered documents are kept in memory',
+  },
+  {
+    key: 'logLevel',
+    kind: 'string',
+    enum: ['debug', 'info', 'warn', 'error'],
+    doc: 'Least severe log level written',
+  },
+  {
+    key: 'logFormat',
+    kind: 'string',
+    enum: ['auto', 'json', 'text'],
+    doc: 'Log format: JSON lines, readable text, or auto (text on a terminal)',
+  },
+];
+
+export function defaultConfig(env: { uid: number; home: string }): Config {
+  const dataDir = env.uid === 0 ? '/var/lib/openimds' : `${env.home}/.local/share/openimds`;
+  return {
+    dataDir,
+    database: '',
+    signedListen: '127.0.0.1:8775',
+    sharedSecretFile: '',
+    taggedSocket: '',
+    directListeners: [],
+    adminListen: '127.0.0.1:8779',
+    adminTokenFile: '',
+    dhcpDomain: 'novalocal',
+    vendordataProviders: ['StaticJSON'],
+    vendordataJsonFile: '',
+    vendordataDynamicTargets: [],
+    vendordataDynamicConnectTimeoutSeconds: 5,
+    vendordataDynamicReadTimeoutSeconds: 5,
+    vendordataDynamicFailureFatal: false,
+    renderCacheInstances: 20_000,
+    logLevel: 'info',
+    logFormat: 'auto',
+  };
+}
+
+export const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+export const kebabCase = (key: string): string => key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+export const envName = (key: string): string => 'OPENIMDS_' + snakeCase(key).toUpperCase();
+
+export type ConfigLayer = Partial<Record<keyof Config, unknown>>;
+
+/** Reads the OPENIMDS_* twins of every setting from an environment. */
+export function configFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
+  const layer: ConfigLayer = {};
+  for (const s of SETTINGS) {
+    const v = env[envName(s.key)];
+    if (v !== undefined) layer[s.key] = v;
+  }
+  return layer;
+}
+
+/** Maps a parsed YAML config file (snake_case keys) to a layer; unknown keys are an error. */
+export function configFromFile(doc: unknown, file: string): ConfigLayer {
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ImdsError(
+      'CONFIG_INVALID',
+      `Cannot read config file "${file}" as its top level is not a mapping`,
+    );
+  }
+  const bySnake = new Map(SETTINGS.map((s) => [snakeCase(s.key), s.key]));
+  const layer: ConfigLayer = {};
+  for (const [k, v] of Object.entries(doc)) {
+    const key = bySnake.get(k);
+    if (key === undefined) {
+      throw new ImdsError('CONFIG_INVALID', `Cannot read config file "${file}" as key "${k}" is unknown`, {
+        hint: `Known keys: ${[...bySnake.keys()].join(', ')}`,
+      });
+    }
+    layer[key] = v;
+  }
+  return layer;
+}
+
+/** Applies layers over the defaults, converting and checking each value against its row. */
+export function resolveConfig(
+  defaults: Config,
+  layers: Array<{ source: string; layer: ConfigLayer }>,
+): Config {
+  const out: Config = { ...defaults };
+  for (const { source, layer } of layers) {
+    for (const s of SETTINGS) {
+      const raw = layer[s.key];
+      if (raw === undefined) continue;
+      (out as unknown as Record<string, unknown>)[s.key] = convert(s, raw, source);
+    }
+  }
+  if (out.database === '') out.database = `${out.dataDir}/openimds.sqlite`;
+  if (out.adminTokenFile === '') out.adminTokenFile = `${out.dataDir}/admin-token`;
+  return out;
+}
+
+function convert(s: Setting, raw: unknown, source: string): unknown {
+  const bad = (why: string): never => {
+    throw new ImdsError(
+      'CONFIG_INVALID',
+      `Cannot use ${snakeCase(s.key)} from ${source} as ${why}: ${JSON.stringify(raw)}`,
+      {
+        hint: s.doc,
+      },
+    );
+  };
+  switch (s.kind) {
+    case 'string': {
+      if (typeof raw !== 'string') return bad('it is not a string');
+      if (s.enum && !s.enum.includes(raw)) return bad(`it must be one of ${s.enum.join(', ')}`);
+      return raw;
+    }
+    case 'number': {
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) return bad('it is not a number');
+      if ((s.min !== undefined && n < s.min) || (s.max !== undefined && n > s.max)) {
+        return bad(`it must be ${s.min}..${s.max}`);
+      }
+      return n;
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+      if (raw === 'false' || raw === '0' || raw === 'no' || raw === '') return false;
+      return bad('it is not true or false');
+    }
+    case 'list': {
+      const list =
+        typeof raw === 'string'
+          ? raw
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : raw;
+      if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
+        return bad('it is not a list of strings');
+      if (s.enum)
+        for (const x of list) if (!s.enum.includes(x)) bad(`"${x}" is not one of ${s.enum.join(', ')}`);
+      return list;
+    }
+    case 'listeners':
+      return parseListeners(raw, bad);
+  }
+}
+
+function parseListeners(raw: unknown, bad: (why: string) => never): DirectListenerConfig[] {
+  const items =
+    typeof raw === 'string'
+      ? raw
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : raw;
+  if (!Array.isArray(items)) return bad('it is not a list');
+  return items.map((item) => {
+    if (typeof item === 'string') {
+      const eq = item.lastIndexOf('=');
+      if (eq < 1) return bad(`"${item}" is not "host:port=network"`);
+      return { listen: item.slice(0, eq), network: item.slice(eq + 1) };
+    }
+    if (
+      item &&
+      typeof item === 'object' &&
+      typeof item.listen === 'string' &&
+      typeof item.network === 'string'
+    ) {
+      return { listen: item.listen, network: item.network };
+    }
+    return bad('each entry needs "listen" and "network"');
+  });
+}
+
+/** Splits "host:port" / "[v6]:port"; throws CONFIG_INVALID with the setting's name. */
+export function parseHostPort(text: string, setting: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 0 || port > 65535) {
+    throw new ImdsError('CONFIG_INVALID', `Cannot listen on ${setting} as it is not host:port: "${text}"`, {
+      hint: 'Write it like 127.0.0.1:8775 or [::1]:8775',
+    });
+  }
+  return { host: (m[1] ?? m[2])!, port };
+}

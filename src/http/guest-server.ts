@@ -1,0 +1,120 @@
+// The node:http adapter for every guest-facing listener: tight limits first, then the core handler.
+// A listener never crashes on input: anything thrown becomes a logged 500.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from '../log.js';
+import { normalizeAddress } from '../ip/address.js';
+import { errorResponse } from './error-page.js';
+import { BODY_MAX_BYTES, type GuestHandler, type GuestRequest, type GuestResponse } from './guest-request.js';
+
+export interface GuestServerLimits {
+  /** Whole request (headers and body) must arrive within this (Node's requestTimeout). */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Largest request head accepted; Node answers 431 beyond it. */
+  maxHeaderBytes: number;
+  /** Longest request target accepted; 414 beyond it. */
+  maxUrlBytes: number;
+}
+
+export const GUEST_SERVER_DEFAULTS: GuestServerLimits = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 8192,
+  maxUrlBytes: 4096,
+};
+
+export function createGuestServer(
+  handler: GuestHandler,
+  log: Logger,
+  limits: GuestServerLimits = GUEST_SERVER_DEFAULTS,
+): Server {
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+    },
+    (req, res) => {
+      void serve(req, res, handler, log, limits);
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.on('clientError', (err, socket) => {
+    // Malformed request line or headers, oversized head (Node picks 400/431), timeouts.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (socket.writable && !socket.destroyed) {
+      const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+    } else {
+      socket.destroy();
+    }
+  });
+  return server;
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  handler: GuestHandler,
+  log: Logger,
+  limits: GuestServerLimits,
+): Promise<void> {
+  let response: GuestResponse;
+  try {
+    if ((req.url ?? '').length > limits.maxUrlBytes) {
+      response = errorResponse(414, `The request path is longer than ${limits.maxUrlBytes} bytes.`);
+      req.resume();
+    } else {
+      const request = await readRequest(req);
+      response = await handler(request);
+    }
+  } catch (err) {
+    log.error('listener.failed', 'Request handling threw; answered 500', { err, url: req.url });
+    response = errorResponse(500);
+  }
+  writeResponse(req, res, response);
+}
+
+function readRequest(req: IncomingMessage): Promise<GuestRequest> {
+  const peer = req.socket.remoteAddress ?? '';
+  const base = {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers: req.headers,
+    peerAddress: peer === '' ? '' : (normalizeAddress(peer) ?? peer),
+  };
+  const hasBody =
+    req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) {
+    req.resume();
+    return Promise.resolve({ ...base, body: Buffer.alloc(0), bodyTooLarge: false });
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > BODY_MAX_BYTES) {
+        tooLarge = true;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve({ ...base, body: Buffer.concat(chunks), bodyTooLarge: tooLarge }));
+    req.on('error', reject);
+  });
+}
+
+function writeResponse(req: IncomingMessage, res: ServerResponse, response: GuestResponse): void {
+  if (res.headersSent || res.destroyed) return;
+  res.statusCode = response.status;
+  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
+  res.setHeader('content-length', response.body.length);
+  res.end(req.method === 'HEAD' ? undefined : response.body);
+}

@@ -1,0 +1,83 @@
+// networks[i]: name, id, router, mtu, attach, and either one subnet in the short form (cidr,
+// gateway, … at network level) or a `subnets` list — never both.
+import type { Attachment, AttachMode } from '../model/network.js';
+import { checkUuid } from './check-address.js';
+import type { DesiredNetwork, DesiredSubnet } from './desired-inventory.js';
+import type { IssueList, PathPart } from './inventory-issue.js';
+import { interfaceNameProblem } from './interface-name.js';
+import { MapReader } from './map-reader.js';
+import { readName } from './read-name.js';
+import { parseSubnet, readSubnetFields, SUBNET_SHORT_KEYS } from './parse-subnet.js';
+
+export const NETWORK_KEYS = [
+  'name',
+  'id',
+  'router',
+  'mtu',
+  ...SUBNET_SHORT_KEYS,
+  'subnets',
+  'attach',
+] as const;
+const ATTACH_KEYS = ['namespace', 'interface', 'mode'] as const;
+const ATTACH_MODES: readonly AttachMode[] = ['onlink', 'router', 'isolated'];
+/** IPv4's minimum MTU (RFC 791) up to the largest a Linux link takes. */
+const MTU_MIN = 68;
+const MTU_MAX = 65535;
+
+export function parseNetwork(
+  value: unknown,
+  path: readonly PathPart[],
+  issues: IssueList,
+): DesiredNetwork | undefined {
+  const r = new MapReader(value, path, issues, NETWORK_KEYS);
+  if (!r.ok) return undefined;
+  const name = readName(r);
+  const idText = r.string('id');
+  const id = idText === undefined ? undefined : checkUuid(idText, r.at('id'), issues);
+  const router = r.isNull('router') ? null : (r.string('router') ?? null);
+  const mtu = r.nullableInteger('mtu', MTU_MIN, MTU_MAX) ?? null;
+  const subnets = readSubnets(r, issues);
+  const attach = readAttach(r, issues);
+  if (attach?.mode === 'router' && router === null) {
+    r.fail('attach', 'mode "router" needs the network to have a router: add router: <name>');
+  }
+  if (name === undefined) return undefined;
+  return { name, id, router, mtu, subnets: subnets ?? [], attach: attach ?? null };
+}
+
+function readSubnets(r: MapReader, issues: IssueList): DesiredSubnet[] | undefined {
+  const short = SUBNET_SHORT_KEYS.filter((key) => r.has(key));
+  if (r.has('subnets')) {
+    if (short.length > 0) {
+      return r.fail('subnets', `give either subnets or the short form (${short.join(', ')}), not both`);
+    }
+    const items = r.list('subnets');
+    if (items === undefined) return undefined;
+    if (items.length === 0) return r.fail('subnets', 'must list at least one subnet');
+    const subnets = items.map((item, i) => parseSubnet(item, [...r.at('subnets'), i], issues));
+    return subnets.every((s) => s !== undefined) ? (subnets as DesiredSubnet[]) : undefined;
+  }
+  if (short.length === 0) {
+    issues.add(r.path, 'missing required key "cidr" (or "subnets")');
+    return undefined;
+  }
+  const subnet = readSubnetFields(r, issues);
+  return subnet === undefined ? undefined : [{ ...subnet, id: undefined }];
+}
+
+/** undefined: invalid; null: not attached. */
+function readAttach(network: MapReader, issues: IssueList): Attachment | null | undefined {
+  if (!network.has('attach') || network.isNull('attach')) return null;
+  const r = new MapReader(network.raw('attach'), network.at('attach'), issues, ATTACH_KEYS);
+  if (!r.ok) return undefined;
+  const namespace = r.nullableString('namespace');
+  const iface = r.string('interface', true);
+  const mode = r.oneOf('mode', ATTACH_MODES) ?? 'onlink';
+  if (namespace !== undefined && namespace !== null && namespace.includes('/')) {
+    r.fail('namespace', `"${namespace}" is not a namespace name: it must not contain "/"`);
+  }
+  const problem = iface === undefined ? undefined : interfaceNameProblem(iface);
+  if (problem !== undefined) r.fail('interface', problem);
+  if (iface === undefined) return undefined;
+  return { namespace: namespace ?? null, interface: iface, mode };
+}

@@ -1,0 +1,66 @@
+// The dispatcher: a normalised path (normalize-path.ts) → what to answer
+// (nova/api/metadata/base.py InstanceMetadata.lookup, reference/openstack-metadata.md §2.3, §2.5).
+import type { InstanceRecord } from '../model/instance-record.js';
+import { ec2VersionListing, resolveEc2Version } from './ec2-versions.js';
+import { ec2Tree } from './ec2-tree.js';
+import { findPath } from './find-path.js';
+import { listing } from './listing.js';
+import type { MetadataOptions } from './metadata-options.js';
+import { NOT_FOUND, textDocument, type MetadataResult } from './metadata-result.js';
+import { openstackFile } from './openstack-routes.js';
+import { openstackVersionListing, resolveOpenstackVersion } from './openstack-versions.js';
+
+export type { MetadataResult } from './metadata-result.js';
+
+/** The normalised path Nova answers before identifying the instance (handler.py __call__). */
+export const ROOT_PATH = '/';
+
+/** GET / : the EC2 version list, served to anyone (text/plain; charset=UTF-8). */
+export function rootListing(): MetadataResult {
+  return textDocument(ec2VersionListing().join('\n'));
+}
+
+// The first segment picks the tree; anything but "ec2" or "openstack" is EC2 with "/ec2" implied,
+// which is why /ec2/latest/... is an alias of /latest/....
+const TREES: Readonly<Record<string, TreeLookup>> = {
+  ec2: lookupEc2,
+  openstack: lookupOpenstack,
+};
+
+type TreeLookup = (record: InstanceRecord, tokens: string[], opts: MetadataOptions) => MetadataResult;
+
+export function lookupMetadata(
+  record: InstanceRecord,
+  normalizedPath: string,
+  opts: MetadataOptions,
+): MetadataResult {
+  const tokens = normalizedPath
+    .split('/')
+    .slice(1)
+    .filter((t) => t !== '');
+  const [first = '', ...rest] = tokens;
+  if (Object.hasOwn(TREES, first)) return TREES[first]!(record, rest, opts);
+  return lookupEc2(record, tokens, opts);
+}
+
+// /ec2 lists the versions; /<v>/... walks the version's tree.
+function lookupEc2(record: InstanceRecord, tokens: string[], opts: MetadataOptions): MetadataResult {
+  const [name, ...path] = tokens;
+  if (name === undefined) return rootListing();
+  const version = resolveEc2Version(name);
+  if (version === undefined) return NOT_FOUND;
+  const node = findPath(ec2Tree(record, version, opts), path);
+  return node === undefined ? NOT_FOUND : textDocument(listing(node));
+}
+
+// /openstack lists the versions not dated in the future; /openstack/content/NNNN would be injected
+// content, of which the API service has none (no network template is rendered, and personality
+// files exist only on config drives): not found, as Nova answers for a missing key.
+function lookupOpenstack(record: InstanceRecord, tokens: string[], opts: MetadataOptions): MetadataResult {
+  const [name, ...path] = tokens;
+  if (name === undefined) return textDocument(openstackVersionListing(opts.today).join('\n'));
+  if (name === 'content') return NOT_FOUND;
+  const version = resolveOpenstackVersion(name);
+  if (version === undefined) return NOT_FOUND;
+  return openstackFile(record, version, path.length === 0 ? 'version' : path.join('/'), opts);
+}

@@ -1,0 +1,167 @@
+// The guest-facing core shared by every way in (direct, namespace, tagged, signed): identify, then
+// answer from the render cache. Only the Identifier differs between listeners.
+import type { TokenIssuer } from '../auth/session-token.js';
+import { errorResponse, TEXT_CONTENT_TYPE } from '../http/error-page.js';
+import type { GuestHandler, GuestRequest, GuestResponse } from '../http/guest-request.js';
+import type { Logger } from '../log.js';
+import type { MetadataResult } from '../metadata/metadata-result.js';
+import type { InstanceRecord } from '../model/instance-record.js';
+import type { Store } from '../store/store.js';
+import type { Identifier, Identity } from './identity.js';
+import { passwordRoute } from './password-route.js';
+import type { RenderCache } from './render-cache.js';
+import { isTokenPath, tokenProblem, tokenRoute } from './token-route.js';
+
+/** The rendering functions the handler uses, passed in (src/metadata provides them). */
+export interface Renderer {
+  /** undefined: a path no lookup can match (bad escapes, NUL); 'root': GET / before identification. */
+  normalize(url: string): 'root' | { path: string } | undefined;
+  rootListing(): Buffer;
+  lookup(
+    record: InstanceRecord,
+    path: string,
+    requestAddress: string | undefined,
+    day: string,
+  ): MetadataResult;
+  vendorData2(staticData: Record<string, unknown> | null, dynamic: Array<[string, unknown]>): Buffer;
+  /** Whether a path's document depends on the request address (local-ipv4 fallback), so it must not be cached. */
+  dependsOnAddress(record: InstanceRecord, path: string): boolean;
+}
+
+export type CachedDoc =
+  | { kind: 'response'; response: GuestResponse }
+  | { kind: 'seeded'; result: Extract<MetadataResult, { kind: 'seeded' }> }
+  | { kind: 'other'; result: MetadataResult };
+
+export interface GuestHandlerDeps {
+  identify: Identifier;
+  cache: RenderCache<CachedDoc>;
+  renderer: Renderer;
+  store: Pick<Store, 'setPassword'>;
+  tokens: TokenIssuer;
+  /** Dynamic vendor data for vendor_data2.json; rejects when a fatal failure should give 500. */
+  dynamicVendorData: (record: InstanceRecord) => Promise<Array<[string, unknown]>>;
+  randomBytes: (n: number) => Buffer;
+  /** Today in UTC, YYYY-MM-DD (future-dated OpenStack versions are hidden until then). */
+  today: () => string;
+  log: Logger;
+}
+
+const SEED_BYTES = 512;
+
+export function createGuestHandler(deps: GuestHandlerDeps): GuestHandler {
+  const rootResponse: GuestResponse = {
+    status: 200,
+    headers: { 'content-type': TEXT_CONTENT_TYPE },
+    body: deps.renderer.rootListing(),
+  };
+  const healthResponse: GuestResponse = {
+    status: 200,
+    headers: { 'content-type': TEXT_CONTENT_TYPE },
+    body: Buffer.from('OK'),
+  };
+
+  return (req) => {
+    const normalized = deps.renderer.normalize(req.url);
+    // GET / needs no identification (reference §2.2 step 1); /healthcheck is oslo's, also unauthenticated.
+    if (normalized === 'root') return rootResponse;
+    if (normalized !== undefined && normalized.path === '/healthcheck') return healthResponse;
+    const found = deps.identify(req);
+    if (!found.ok) {
+      deps.log.warn(found.log.event, found.log.msg, found.log.fields);
+      return errorResponse(found.status, found.explanation);
+    }
+    if (normalized === undefined) return errorResponse(404);
+    return answer(deps, req, normalized.path, found.identity);
+  };
+}
+
+function answer(
+  deps: GuestHandlerDeps,
+  req: GuestRequest,
+  path: string,
+  identity: Identity,
+): GuestResponse | Promise<GuestResponse> {
+  const day = deps.today();
+  const entry = deps.cache.entry(identity.instanceUuid, identity.revision, day);
+  if (entry === undefined) {
+    deps.log.warn(
+      'identify.not_found',
+      `Cannot find instance "${identity.instanceUuid}" (removed while the request was in flight)`,
+      {},
+    );
+    return errorResponse(404);
+  }
+  const { record } = entry;
+  if (identity.expectedProjectId !== undefined && record.instance.projectId !== identity.expectedProjectId) {
+    deps.log.warn(
+      'signed.tenant_mismatch',
+      `Tenant "${identity.expectedProjectId}" does not match the project of instance "${record.instance.uuid}"`,
+      {
+        instanceId: record.instance.uuid,
+      },
+    );
+    return errorResponse(404);
+  }
+  const isEc2 = !path.startsWith('/openstack');
+  if (isEc2 && isTokenPath(path)) return tokenRoute(req, path, record.instance.uuid, deps.tokens);
+  if (isEc2) {
+    const problem = tokenProblem(req, record.instance.uuid, deps.tokens);
+    if (problem !== undefined) return problem;
+  }
+  let doc = entry.docs.get(path);
+  if (doc === undefined) {
+    doc = toCachedDoc(deps.renderer.lookup(record, path, identity.address, day));
+    if (!deps.renderer.dependsOnAddress(record, path)) entry.docs.set(path, doc);
+  }
+  switch (doc.kind) {
+    case 'response':
+      return doc.response;
+    case 'seeded': {
+      const seed = Buffer.from(deps.randomBytes(SEED_BYTES).toString('base64'), 'latin1');
+      const body = Buffer.concat([doc.result.before, seed, doc.result.after]);
+      return { status: 200, headers: { 'content-type': doc.result.contentType }, body };
+    }
+    case 'other':
+      return otherResult(deps, req, record, doc.result);
+  }
+}
+
+function toCachedDoc(result: MetadataResult): CachedDoc {
+  if (result.kind === 'document') {
+    return {
+      kind: 'response',
+      response: { status: 200, headers: { 'content-type': result.contentType }, body: result.body },
+    };
+  }
+  if (result.kind === 'not-found') return { kind: 'response', response: errorResponse(404) };
+  if (result.kind === 'seeded') return { kind: 'seeded', result };
+  return { kind: 'other', result };
+}
+
+function otherResult(
+  deps: GuestHandlerDeps,
+  req: GuestRequest,
+  record: InstanceRecord,
+  result: MetadataResult,
+): GuestResponse | Promise<GuestResponse> {
+  if (result.kind === 'password') return passwordRoute(req, record.instance, deps.store);
+  if (result.kind === 'vendor-data2') {
+    return deps.dynamicVendorData(record).then(
+      (dynamic) => ({
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: deps.renderer.vendorData2(result.staticData, dynamic),
+      }),
+      (err: unknown) => {
+        deps.log.error(
+          'vendordata.failed',
+          'Dynamic vendor data failed and vendordata_dynamic_failure_fatal is on',
+          { err },
+        );
+        return errorResponse(500);
+      },
+    );
+  }
+  return errorResponse(404);
+}

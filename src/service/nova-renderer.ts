@@ -1,0 +1,40 @@
+// Adapts the pure Nova rendering (src/metadata) to the guest handler's Renderer seam.
+import { isIpv4 } from '../ip/address.js';
+import { lookupMetadata, ROOT_PATH, rootListing } from '../metadata/lookup.js';
+import { normalizePath } from '../metadata/normalize-path.js';
+import { vendorData2Json } from '../metadata/vendor-data-json.js';
+import type { InstanceRecord } from '../model/instance-record.js';
+import type { Renderer } from './guest-handler.js';
+
+export interface NovaRendererOptions {
+  dhcpDomain: string;
+  /** StaticJSON vendor data; null when the provider is not configured. */
+  staticVendorData: Record<string, unknown> | null;
+}
+
+export function createNovaRenderer(options: NovaRendererOptions): Renderer {
+  const root = rootListing();
+  const rootBody = root.kind === 'document' ? root.body : Buffer.alloc(0);
+  return {
+    normalize(url) {
+      const path = normalizePath(url);
+      if (path === undefined) return undefined;
+      return path === ROOT_PATH ? 'root' : { path };
+    },
+    rootListing: () => rootBody,
+    lookup: (record, path, requestAddress, day) =>
+      lookupMetadata(record, path, {
+        dhcpDomain: options.dhcpDomain,
+        today: day,
+        staticVendorData: options.staticVendorData,
+        ...(requestAddress === undefined ? {} : { requestAddress }),
+      }),
+    vendorData2: (staticData, dynamic) => vendorData2Json(staticData, dynamic),
+    // EC2 local-ipv4 falls back to the request address only for an instance with no fixed IPv4.
+    dependsOnAddress: (record, path) => !path.startsWith('/openstack') && !hasIpv4(record),
+  };
+}
+
+function hasIpv4(record: InstanceRecord): boolean {
+  return record.ports.some(({ port }) => port.fixedIps.some(isIpv4));
+}
