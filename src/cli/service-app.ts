@@ -38,6 +38,8 @@ export interface ServiceOptions {
   log: Logger;
   env: NodeJS.ProcessEnv;
   demo: boolean;
+  /** Today's UTC date, YYYY-MM-DD (default: the clock); tests pin it to compare with a Nova release. */
+  today?: () => string;
 }
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
@@ -68,9 +70,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         log.child({ listener: 'direct', network: network.name }),
       );
       const { host, port } = parseHostPort(direct.listen, 'direct_listeners');
-      await listenTcp(server, host, port, `direct listener of network "${network.name}"`);
+      const bound = await listenTcp(server, host, port, `direct listener of network "${network.name}"`);
       servers.push(server);
-      endpoints.push({ kind: 'direct', address: direct.listen });
+      endpoints.push({ kind: 'direct', address: hostPort(bound) });
     }
     await startSigned(opts, deps, servers, endpoints);
     if (config.taggedSocket !== '') {
@@ -122,7 +124,7 @@ function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
       log,
     }),
     randomBytes,
-    today: () => new Date().toISOString().slice(0, 10),
+    today: opts.today ?? (() => new Date().toISOString().slice(0, 10)),
     log,
   };
 }
@@ -156,9 +158,9 @@ async function startSigned(
     log.child({ listener: 'signed' }),
   );
   const { host, port } = parseHostPort(config.signedListen, 'signed_listen');
-  await listenTcp(server, host, port, 'signed listener');
+  const bound = await listenTcp(server, host, port, 'signed listener');
   servers.push(server);
-  endpoints.push({ kind: 'signed', address: config.signedListen });
+  endpoints.push({ kind: 'signed', address: hostPort(bound) });
 }
 
 async function startAdmin(
@@ -179,10 +181,14 @@ async function startAdmin(
   };
   const server = createAdminServer((req) => handleAdmin(admin, req));
   const { host, port } = parseHostPort(config.adminListen, 'admin_listen');
-  await listenTcp(server, host, port, 'admin API');
+  const bound = await listenTcp(server, host, port, 'admin API');
   servers.push(server);
-  endpoints.push({ kind: 'admin', address: config.adminListen });
+  endpoints.push({ kind: 'admin', address: hostPort(bound) });
   return created ? config.adminTokenFile : undefined;
+}
+
+function hostPort(bound: { host: string; port: number }): string {
+  return bound.host.includes(':') ? `[${bound.host}]:${bound.port}` : `${bound.host}:${bound.port}`;
 }
 
 function readVendorData(file: string): Record<string, unknown> {
