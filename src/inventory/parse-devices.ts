@@ -33,10 +33,10 @@ function parseDevice(
   const bus = r.oneOf('bus', BUSES, true);
   const address = r.string('address', true);
   const tags = r.stringList('tags') ?? [];
-  if (type === undefined || bus === undefined || address === undefined) return undefined;
-  for (const other of TYPES.filter((t) => t !== type)) {
+  for (const other of TYPES.filter((t) => t !== type && type !== undefined)) {
     for (const key of TYPE_KEYS[other]) if (r.has(key)) r.fail(key, `applies to ${other} devices only`);
   }
+  if (type === undefined || bus === undefined || address === undefined) return undefined;
   const extra = type === 'nic' ? readNic(r, issues) : type === 'disk' ? readDisk(r) : readShare(r);
   if (issues.count > before) return undefined;
   return { type, bus, address, tags, ...extra };

@@ -27,10 +27,9 @@ export function readKeypairs(instance: MapReader, issues: IssueList): Keypair[] 
 function parseKeypair(value: unknown, path: readonly PathPart[], issues: IssueList): Keypair | undefined {
   const r = new MapReader(value, path, issues, ['name', 'type', 'public_key']);
   if (!r.ok) return undefined;
-  const before = issues.count;
   const name = r.string('name', true);
   const type = r.oneOf('type', KEY_TYPES) ?? INSTANCE_DEFAULTS.keyType;
   const publicKey = r.string('public_key', true);
-  if (issues.count > before || name === undefined || publicKey === undefined) return undefined;
-  return { name, type, publicKey };
+  // With its name, a key with other errors still takes part in the duplicate-name check.
+  return name === undefined ? undefined : { name, type, publicKey: publicKey ?? '' };
 }
