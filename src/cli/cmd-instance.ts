@@ -5,7 +5,7 @@ import { ImdsError } from '../errors.js';
 import { formatPlan } from '../inventory/diff-inventory.js';
 import type { Instance } from '../model/instance.js';
 import type { Port } from '../model/port.js';
-import { addItem, editInventory, removeItem } from '../service/inventory-edit.js';
+import { addItem, editInventory, removeEntity } from '../service/inventory-edit.js';
 import { editDeps, runWithStore, withCommonOptions } from './common.js';
 import { table } from './output.js';
 
@@ -73,9 +73,7 @@ export function instanceCommand(): Command {
       .argument('<name-or-uuid>')
       .action((key: string, opts: Record<string, unknown>) =>
         runWithStore(opts, (ctx, store) => {
-          ctx.io.out(
-            formatPlan(editInventory(editDeps(store), (doc) => void removeItem(doc, 'instances', key))),
-          );
+          ctx.io.out(formatPlan(removeEntity(editDeps(store), 'instances', key)));
         }),
       ),
   );

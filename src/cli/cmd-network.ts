@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { formatPlan } from '../inventory/diff-inventory.js';
 import type { Network } from '../model/network.js';
-import { addItem, editInventory, removeItem } from '../service/inventory-edit.js';
+import { addItem, editInventory, removeEntity } from '../service/inventory-edit.js';
 import { ImdsError } from '../errors.js';
 import { editDeps, runWithStore, withCommonOptions } from './common.js';
 import { table } from './output.js';
@@ -97,9 +97,7 @@ export function networkCommand(): Command {
       .argument('<name-or-id>')
       .action((key: string, opts: Record<string, unknown>) =>
         runWithStore(opts, (ctx, store) => {
-          ctx.io.out(
-            formatPlan(editInventory(editDeps(store), (doc) => void removeItem(doc, 'networks', key))),
-          );
+          ctx.io.out(formatPlan(removeEntity(editDeps(store), 'networks', key)));
         }),
       ),
   );

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { formatPlan } from '../inventory/diff-inventory.js';
-import { addItem, editInventory, removeItem } from '../service/inventory-edit.js';
+import { addItem, editInventory, removeEntity } from '../service/inventory-edit.js';
 import { editDeps, runWithStore, withCommonOptions } from './common.js';
 import { table } from './output.js';
 
@@ -47,9 +47,7 @@ export function routerCommand(): Command {
       .argument('<name-or-id>')
       .action((key: string, opts: Record<string, unknown>) =>
         runWithStore(opts, (ctx, store) => {
-          ctx.io.out(
-            formatPlan(editInventory(editDeps(store), (doc) => void removeItem(doc, 'routers', key))),
-          );
+          ctx.io.out(formatPlan(removeEntity(editDeps(store), 'routers', key)));
         }),
       ),
   );

@@ -13,7 +13,7 @@ import { adminOpenApi } from './admin-openapi.js';
 import {
   addItem,
   editInventory,
-  removeItem,
+  removeEntity,
   replaceItem,
   type EditDeps,
   type EntityKind,
@@ -173,7 +173,8 @@ function write(
 }
 
 function remove(deps: AdminDeps, req: AdminRequest, kind: EntityKind, key: string): AdminResponse {
-  return mutate(deps, req, (doc) => void removeItem(doc, kind, key));
+  const dryRun = isDryRun(req);
+  return planResponse(deps, removeEntity(deps, kind, key, dryRun), !dryRun, 200);
 }
 
 function mutate(

@@ -94,3 +94,48 @@ export function requireItem(doc: InventoryDoc, kind: EntityKind, key: string): n
 function singular(kind: EntityKind): string {
   return kind.slice(0, -1);
 }
+
+/**
+ * Removes a router, network or instance. A network that still has ports, or a router that networks
+ * still use, is refused with IN_USE naming what uses it (rather than leaving dangling references).
+ */
+export function removeEntity(deps: EditDeps, kind: EntityKind, key: string, dryRun = false): InventoryPlan {
+  const users =
+    kind === 'networks'
+      ? portsOnNetwork(deps.store, key)
+      : kind === 'routers'
+        ? networksOfRouter(deps.store, key)
+        : [];
+  if (users.length > 0) {
+    throw new ImdsError(
+      'IN_USE',
+      `Cannot remove ${singular(kind)} "${key}" as it is used by ${users.slice(0, 5).join(', ')}${users.length > 5 ? ` and ${users.length - 5} more` : ''}`,
+      {
+        hint:
+          kind === 'networks'
+            ? 'Remove those ports (or their instances) first'
+            : 'Detach those networks (router: null) or remove them first',
+      },
+    );
+  }
+  return editInventory(deps, (doc) => void removeItem(doc, kind, key), dryRun);
+}
+
+function portsOnNetwork(store: Store, key: string): string[] {
+  const network = store.findNetwork(key);
+  if (network === undefined) return [];
+  const names = new Map(store.listInstances().map((i) => [i.uuid, i.name]));
+  return store
+    .listPorts()
+    .filter((p) => p.networkId === network.id)
+    .map((p) => `port ${p.id} of instance "${names.get(p.instanceUuid) ?? p.instanceUuid}"`);
+}
+
+function networksOfRouter(store: Store, key: string): string[] {
+  const router = store.findRouter(key);
+  if (router === undefined) return [];
+  return store
+    .listNetworks()
+    .filter((n) => n.routerId === router.id)
+    .map((n) => `network "${n.name}"`);
+}
