@@ -3,7 +3,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { resolve } from 'node:path';
 import { createTokenIssuer } from '../auth/session-token.js';
 import type { Config } from '../config.js';
 import { parseHostPort } from '../config.js';
@@ -177,7 +176,7 @@ async function startAdmin(
     log: log.child({ listener: 'admin' }),
     newId: randomUUID,
     randomBytes,
-    readFile: (p: string) => readFileSync(resolve(p)),
+    readFile: refuseFileReads,
   };
   const server = createAdminServer((req) => handleAdmin(admin, req));
   const { host, port } = parseHostPort(config.adminListen, 'admin_listen');
@@ -185,6 +184,16 @@ async function startAdmin(
   servers.push(server);
   endpoints.push({ kind: 'admin', address: hostPort(bound) });
   return created ? config.adminTokenFile : undefined;
+}
+
+/**
+ * The admin API never reads files named in a request: `user_data_file: /etc/shadow` would otherwise
+ * copy any file the service can read into user data, readable back through GET /v1/inventory.
+ */
+function refuseFileReads(path: string): Buffer {
+  throw new ImdsError('VALIDATION_FAILED', `Cannot read "${path}" for a request to the admin API, which never reads files`, {
+    hint: 'Send the content instead: user_data (text) or user_data_base64',
+  });
 }
 
 function hostPort(bound: { host: string; port: number }): string {

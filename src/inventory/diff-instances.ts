@@ -56,10 +56,12 @@ export function diffInstances(
     desiredName: (d) => d.name,
   });
   const resolved = desired.map((d, i) => ({ input: resolveInstance(d, matches[i], gen), match: matches[i] }));
+  const unmatchedByName = new Map(unmatched.map((s) => [s.name, s]));
+  const desiredNames = new Set(desired.map((d) => d.name));
   const writes: PlanStep[] = [];
   for (const { input, match } of resolved) {
     if (match === undefined) {
-      const old = unmatched.find((s) => s.name === input.name);
+      const old = unmatchedByName.get(input.name);
       const changes = old === undefined ? [] : [{ key: 'uuid', from: old.uuid, to: input.uuid }];
       const replace = old === undefined ? {} : { replace: { reason: 'new uuid' } };
       writes.push({ kind: 'instance', action: 'create', instance: input, changes, ...replace });
@@ -73,7 +75,7 @@ export function diffInstances(
     action: 'delete',
     instance: { uuid, name },
     changes: [],
-    ...(resolved.some((r) => r.input.name === name) ? { replace: { reason: 'new uuid' } } : {}),
+    ...(desiredNames.has(name) ? { replace: { reason: 'new uuid' } } : {}),
   }));
   return { resolved, writes, deletes };
 }

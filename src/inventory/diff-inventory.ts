@@ -5,14 +5,16 @@
 // Order (each step's precondition is met by the ones before it):
 //   deletes   ports → instances → networks → (detach kept networks from routers going away) → routers
 //   writes    EC2 image pins → routers → networks → instances → ports
+import type { Network } from '../model/network.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { DesiredInventory } from './desired-inventory.js';
 import { diffEc2Images } from './diff-ec2-images.js';
-import { diffInstances } from './diff-instances.js';
+import { diffInstances, type InstanceDiff } from './diff-instances.js';
 import { diffNetworks } from './diff-networks.js';
 import { diffPorts } from './diff-ports.js';
 import { diffRouters } from './diff-routers.js';
 import type { DiffGenerators, InventoryPlan } from './inventory-plan.js';
+import type { PortDiffInput } from './resolve-ports.js';
 
 export { formatPlan, summarizePlan } from './format-plan.js';
 export type { DiffGenerators, FieldChange, InventoryPlan, PlanStep } from './inventory-plan.js';
@@ -37,20 +39,7 @@ export function diffInventory(
     desired.instances,
     gen,
   );
-  const ports = diffPorts(
-    {
-      storedPorts: current.instances,
-      storedNetworks: current.networks,
-      networks: new Map(networks.networks.map((n) => [n.name, n])),
-      instances: instances.resolved.map(({ input, match }, i) => ({
-        uuid: input.uuid,
-        name: input.name,
-        match,
-        ports: desired.instances[i]!.ports,
-      })),
-    },
-    gen,
-  );
+  const ports = diffPorts(portDiffInput(current, desired, networks.networks, instances.resolved), gen);
   const steps = [
     ...ports.deletes,
     ...instances.deletes,
@@ -64,4 +53,23 @@ export function diffInventory(
     ...ports.writes,
   ];
   return { steps, empty: steps.length === 0 };
+}
+
+function portDiffInput(
+  current: Snapshot,
+  desired: DesiredInventory,
+  networks: readonly Network[],
+  instances: InstanceDiff['resolved'],
+): PortDiffInput {
+  return {
+    storedPorts: current.instances,
+    storedNetworks: current.networks,
+    networks: new Map(networks.map((n) => [n.name, n])),
+    instances: instances.map(({ input, match }, i) => ({
+      uuid: input.uuid,
+      name: input.name,
+      match,
+      ports: desired.instances[i]!.ports,
+    })),
+  };
 }

@@ -34,20 +34,7 @@ export function diffNetworks(input: NetworkDiffInput, gen: DiffGenerators): Netw
   const routerId = new Map(input.routers.map((r) => [r.name, r.id]));
   const networks = desired.map((d, i) => resolveNetwork(d, matches[i], routerId, gen));
   const name = routerNamer(input.storedRouters, input.routers);
-  const writes: PlanStep[] = [];
-  networks.forEach((network, i) => {
-    const match = matches[i];
-    const routerName = name(network.routerId);
-    if (match === undefined) {
-      const old = unmatched.find((s) => s.name === network.name);
-      const changes = old === undefined ? [] : [{ key: 'id', from: old.id, to: network.id }];
-      const replace = old === undefined ? {} : { replace: { reason: 'new id' } };
-      writes.push({ kind: 'network', action: 'create', network, routerName, changes, ...replace });
-      return;
-    }
-    const changes = networkChanges(match, network, name);
-    if (changes.length > 0) writes.push({ kind: 'network', action: 'update', network, routerName, changes });
-  });
+  const writes = networks.flatMap((network, i) => networkWrites(network, matches[i], unmatched, name));
   const deletes: PlanStep[] = unmatched.map((network) => ({
     kind: 'network',
     action: 'delete',
@@ -56,9 +43,39 @@ export function diffNetworks(input: NetworkDiffInput, gen: DiffGenerators): Netw
     changes: [],
     ...(networks.some((n) => n.name === network.name) ? { replace: { reason: 'new id' } } : {}),
   }));
-  const keptRouterIds = new Set(input.routers.map((r) => r.id));
-  const detaches: PlanStep[] = matches
-    .filter((m): m is Network => m !== undefined && m.routerId !== null && !keptRouterIds.has(m.routerId))
+  const detaches = detachSteps(matches, input.routers, name);
+  return { networks, writes, deletes, detaches };
+}
+
+type RouterNamer = (id: string | null) => string | null;
+
+/** A create (a replacement when the name was stored under another id), or an update when something differs. */
+function networkWrites(
+  network: Network,
+  match: Network | undefined,
+  unmatched: readonly Network[],
+  name: RouterNamer,
+): PlanStep[] {
+  const routerName = name(network.routerId);
+  if (match !== undefined) {
+    const changes = networkChanges(match, network, name);
+    return changes.length === 0 ? [] : [{ kind: 'network', action: 'update', network, routerName, changes }];
+  }
+  const old = unmatched.find((s) => s.name === network.name);
+  if (old === undefined) return [{ kind: 'network', action: 'create', network, routerName, changes: [] }];
+  const changes = [{ key: 'id', from: old.id, to: network.id }];
+  return [{ kind: 'network', action: 'create', network, routerName, changes, replace: { reason: 'new id' } }];
+}
+
+/** Kept networks whose router goes away: detached first, since the store refuses to delete a router in use. */
+function detachSteps(
+  matches: ReadonlyArray<Network | undefined>,
+  kept: readonly Router[],
+  name: RouterNamer,
+): PlanStep[] {
+  const keptIds = new Set(kept.map((r) => r.id));
+  return matches
+    .filter((m): m is Network => m !== undefined && m.routerId !== null && !keptIds.has(m.routerId))
     .map((m) => ({
       kind: 'network',
       action: 'update',
@@ -66,7 +83,6 @@ export function diffNetworks(input: NetworkDiffInput, gen: DiffGenerators): Netw
       routerName: null,
       changes: [{ key: 'router', from: name(m.routerId), to: null }],
     }));
-  return { networks, writes, deletes, detaches };
 }
 
 function resolveNetwork(

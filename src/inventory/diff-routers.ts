@@ -23,29 +23,7 @@ export function diffRouters(
     desiredName: (d) => d.name,
   });
   const routers = desired.map((d, i) => ({ id: d.id ?? matches[i]?.id ?? gen.newId(), name: d.name }));
-  const writes: PlanStep[] = [];
-  routers.forEach((router, i) => {
-    const match = matches[i];
-    if (match !== undefined) {
-      if (match.name !== router.name) {
-        writes.push({
-          kind: 'router',
-          action: 'update',
-          router,
-          changes: [{ key: 'name', from: match.name, to: router.name }],
-        });
-      }
-      return;
-    }
-    const old = unmatched.find((s) => s.name === router.name);
-    writes.push({
-      kind: 'router',
-      action: 'create',
-      router,
-      changes: old === undefined ? [] : [{ key: 'id', from: old.id, to: router.id }],
-      ...(old === undefined ? {} : { replace: { reason: 'new id' } }),
-    });
-  });
+  const writes = routers.flatMap((router, i) => routerWrites(router, matches[i], unmatched));
   const deletes: PlanStep[] = unmatched.map((router) => ({
     kind: 'router',
     action: 'delete',
@@ -54,4 +32,23 @@ export function diffRouters(
     ...(routers.some((r) => r.name === router.name) ? { replace: { reason: 'new id' } } : {}),
   }));
   return { routers, writes, deletes };
+}
+
+/** An update when a matched router is renamed; a create (a replacement when the name was stored under another id). */
+function routerWrites(router: Router, match: Router | undefined, unmatched: readonly Router[]): PlanStep[] {
+  if (match !== undefined) {
+    if (match.name === router.name) return [];
+    return [
+      {
+        kind: 'router',
+        action: 'update',
+        router,
+        changes: [{ key: 'name', from: match.name, to: router.name }],
+      },
+    ];
+  }
+  const old = unmatched.find((s) => s.name === router.name);
+  if (old === undefined) return [{ kind: 'router', action: 'create', router, changes: [] }];
+  const changes = [{ key: 'id', from: old.id, to: router.id }];
+  return [{ kind: 'router', action: 'create', router, changes, replace: { reason: 'new id' } }];
 }

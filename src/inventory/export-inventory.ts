@@ -1,7 +1,7 @@
 // exportInventory(): the store as an inventory that `apply` accepts unchanged and that re-applies
 // with an empty plan: every id, uuid, MAC, EC2 id and generated value is written, and every field
 // whose default is not empty, so the round trip is exact.
-import { stringify } from 'yaml';
+import { Document, isScalar, Scalar, visit } from 'yaml';
 import type { Instance } from '../model/instance.js';
 import type { Network, Router, Subnet } from '../model/network.js';
 import type { Snapshot } from '../model/snapshot.js';
@@ -20,7 +20,7 @@ export function exportInventory(snapshot: Snapshot): string {
   };
   const images = exportEc2Images(snapshot.instances.map((x) => x.instance));
   if (images.length > 0) doc['ec2_images'] = images;
-  return HEADER + stringify(doc, { lineWidth: 0 });
+  return HEADER + toYaml(doc);
 }
 
 function exportRouter(router: Router): Record<string, unknown> {
@@ -60,4 +60,25 @@ function exportEc2Images(instances: readonly Instance[]): Array<{ image_id: stri
       pins.set(i.ramdiskId, formatEc2Id('ari', i.ec2RamdiskId));
   }
   return [...pins].map(([imageId, ec2Id]) => ({ image_id: imageId, ec2_id: ec2Id }));
+}
+
+/** Lists of plain values on one line ([default, web]); times quoted, so YAML 1.1 readers keep them as text. */
+function toYaml(value: unknown): string {
+  const doc = new Document(value);
+  visit(doc, {
+    Seq(_, node) {
+      if (
+        node.items.length > 0 &&
+        node.items.every((item) => isScalar(item) && !String(item.value).includes('\n'))
+      ) {
+        node.flow = true;
+      }
+    },
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === 'created_at' && isScalar(pair.value)) {
+        pair.value.type = Scalar.QUOTE_DOUBLE;
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }

@@ -54,15 +54,7 @@ export function parseInventory(
     issues,
   );
   checkInstances(instances, ec2Images, issues);
-  if (issues.count > 0) {
-    const details = issues.items.map(({ path, message }) => ({
-      file,
-      path: formatPath(path),
-      message,
-      ...yaml.locate(path),
-    }));
-    throw invalid(file, details.sort(byLine));
-  }
+  if (issues.count > 0) throw invalid(file, issueDetails(issues, file, yaml.locate));
   const desired: DesiredInventory = {
     routers: routers.map((r) => r.value),
     networks: networks.map((n) => n.value),
@@ -70,6 +62,21 @@ export function parseInventory(
     ec2Images: ec2Images.map((m) => m.value),
   };
   return { desired };
+}
+
+/** The issues with their file, path text and line, top to bottom as an editor shows the file. */
+function issueDetails(
+  issues: IssueList,
+  file: string,
+  locate: (path: readonly PathPart[]) => { line: number; column: number } | undefined,
+): InventoryIssue[] {
+  const details = issues.items.map(({ path, message }) => ({
+    file,
+    path: formatPath(path),
+    message,
+    ...locate(path),
+  }));
+  return details.sort(byLine);
 }
 
 function invalid(file: string, details: InventoryIssue[]): ImdsError {
