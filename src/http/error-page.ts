@@ -20,7 +20,10 @@ const REASONS: Record<number, string> = {
 
 /** webob's default explanations, used when the caller gives none. */
 const DEFAULT_EXPLANATIONS: Record<number, string> = {
+  // webob/exc.py HTTPClientError and HTTPConflict: Nova's password handler raises both bare.
+  400: 'The server could not comply with the request since\r\nit is either malformed or otherwise incorrect.\r\n',
   404: 'The resource could not be found.',
+  409: 'There was a conflict when trying to complete your request.',
   500: 'The server has either erred or is incapable of performing the requested operation.',
 };
 

@@ -1,6 +1,7 @@
 // networks[i]: name, id, router, mtu, attach, and either one subnet in the short form (cidr,
 // gateway, … at network level) or a `subnets` list — never both.
 import type { Attachment, AttachMode } from '../model/network.js';
+import { cidrContains, parseInterface } from '../ip/address.js';
 import { checkUuid } from './check-address.js';
 import type { DesiredNetwork, DesiredSubnet } from './desired-inventory.js';
 import type { IssueList, PathPart } from './inventory-issue.js';
@@ -18,7 +19,7 @@ export const NETWORK_KEYS = [
   'subnets',
   'attach',
 ] as const;
-const ATTACH_KEYS = ['namespace', 'interface', 'mode'] as const;
+const ATTACH_KEYS = ['namespace', 'interface', 'mode', 'address'] as const;
 const ATTACH_MODES: readonly AttachMode[] = ['onlink', 'router', 'isolated'];
 /** IPv4's minimum MTU (RFC 791) up to the largest a Linux link takes. */
 const MTU_MIN = 68;
@@ -42,6 +43,15 @@ export function parseNetwork(
     r.fail('attach', 'mode "router" needs the network to have a router: add router: <name>');
   }
   if (name === undefined) return undefined;
+  const outside =
+    attach?.address != null &&
+    subnets !== undefined &&
+    !subnets.some((s) => cidrContains(s.cidr, attach.address!.split('/')[0]!));
+  if (outside)
+    r.fail(
+      'attach',
+      `address "${attach!.address}" is not in any subnet of the network (${subnets!.map((s) => s.cidr).join(', ')})`,
+    );
   return { name, id, router, mtu, subnets: subnets ?? [], attach: attach ?? null };
 }
 
@@ -78,6 +88,25 @@ function readAttach(network: MapReader, issues: IssueList): Attachment | null | 
   }
   const problem = iface === undefined ? undefined : interfaceNameProblem(iface);
   if (problem !== undefined) r.fail('interface', problem);
-  if (iface === undefined) return undefined;
-  return { namespace: namespace ?? null, interface: iface, mode };
+  const address = readAttachAddress(r, mode);
+  if (iface === undefined || address === undefined) return undefined;
+  return { namespace: namespace ?? null, interface: iface, mode, address };
+}
+
+/** attach.address: an interface CIDR ("10.0.0.2/24"); isolated mode needs one (dnsmasq serves from it). */
+function readAttachAddress(r: MapReader, mode: AttachMode): string | null | undefined {
+  if (!r.has('address') || r.isNull('address')) {
+    if (mode === 'isolated')
+      return r.fail(
+        'address',
+        'mode "isolated" needs the service\'s address on the interface, e.g. address: 10.0.0.2/24 (dnsmasq serves DHCP from it)',
+      );
+    return null;
+  }
+  const text = r.string('address');
+  if (text === undefined) return undefined;
+  const parsed = parseInterface(text);
+  if (parsed === undefined)
+    return r.fail('address', `"${text}" is not an interface address like "10.0.0.2/24"`);
+  return `${parsed.host}/${parsed.prefix}`;
 }

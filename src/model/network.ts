@@ -37,6 +37,12 @@ export interface Attachment {
   /** Guest-facing interface inside that namespace. */
   interface: string;
   mode: AttachMode;
+  /**
+   * The service side's own address on the guest-facing interface, as an interface CIDR
+   * ("10.0.0.2/24"); null when the interface is configured elsewhere. Isolated mode needs it: dnsmasq
+   * serves DHCP from it, and option 121 routes 169.254.169.254/32 via it.
+   */
+  address: string | null;
 }
 
 export interface Network {

@@ -222,7 +222,8 @@ test('admin API clears a guest-set password so that the guest may post again', a
 
 test('admin API never reads a file named in a request (user_data_file)', async (t) => {
   const h = await start(t);
-  const yaml = 'networks:\n  - name: lo\n    id: 0a0a0a0a-0000-4000-8000-000000000001\n    cidr: 127.0.0.0/8\n    gateway: null\n    dhcp: false\n    mtu: 1500\ninstances:\n  - name: a\n    user_data_file: /etc/hostname\n    ports: [{network: lo, ip: 127.0.0.5}]\n';
+  const yaml =
+    'networks:\n  - name: lo\n    id: 0a0a0a0a-0000-4000-8000-000000000001\n    cidr: 127.0.0.0/8\n    gateway: null\n    dhcp: false\n    mtu: 1500\ninstances:\n  - name: a\n    user_data_file: /etc/hostname\n    ports: [{network: lo, ip: 127.0.0.5}]\n';
   const r = await call(h, 'POST', '/v1/inventory', yaml, { 'content-type': 'application/yaml' });
   assert.equal(r.status, 400, r.text);
   assert.match(r.text, /never reads files/);

@@ -260,7 +260,8 @@ test('applyInventoryFile() orders structural changes so the store accepts each s
     .replace('        ip: 10.0.0.20\n', `        ip: 10.0.0.10\n        id: ${dbPort.id}\n`)
     // The storage network is renumbered, and web-1's port on it moves with it.
     .replace('cidr: 192.168.50.0/24', 'cidr: 192.168.60.0/24')
-    .replace('ip: 192.168.50.10', 'ip: 192.168.60.10');
+    .replace('ip: 192.168.50.10', 'ip: 192.168.60.10')
+    .replace('address: 192.168.50.2/24', 'address: 192.168.60.2/24');
   const { plan, applied } = apply(store, text);
   assert.equal(applied, true);
   assert.equal(apply(store, text).plan.empty, true, formatPlan(apply(store, text, FIXTURE, true).plan));

@@ -1,6 +1,8 @@
 // Every message an operator can get from a bad inventory, asserted word for word.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseInventory } from '../../src/inventory/parse-inventory.js';
+import type { ImdsError } from '../../src/errors.js';
 import { issuesOf } from '../fixtures/inventory/inventory-kit.js';
 
 const NET = 'networks:\n  - name: private\n    cidr: 10.0.0.0/24\n';
@@ -289,4 +291,29 @@ test('parseInventory() reports a top level that is not a mapping, and unknown to
   assert.deepEqual(issuesOf('network: []\n'), [
     'inventory.yaml: network: unknown key, did you mean "networks"?: allowed keys are routers, networks, instances, ec2_images',
   ]);
+});
+
+test('parseInventory() requires attach.address in isolated mode and checks it lies in the network', () => {
+  const base =
+    'networks:\n  - name: iso\n    cidr: 10.9.0.0/24\n    attach:\n      interface: tap-iso\n      mode: isolated\n';
+  assert.throws(
+    () => parseInventory(base, 'inventory.yaml', () => Buffer.alloc(0)),
+    (err: ImdsError) =>
+      (err.details as Array<{ path: string; message: string }>).some(
+        (d) =>
+          d.path === 'networks[0].attach.address' &&
+          /mode "isolated" needs the service's address/.test(d.message),
+      ),
+  );
+  assert.throws(
+    () => parseInventory(base + '      address: 10.8.0.2/24\n', 'inventory.yaml', () => Buffer.alloc(0)),
+    (err: ImdsError) =>
+      (err.details as Array<{ path: string; message: string }>).some(
+        (d) =>
+          d.path === 'networks[0].attach' &&
+          d.message === 'address "10.8.0.2/24" is not in any subnet of the network (10.9.0.0/24)',
+      ),
+  );
+  const ok = parseInventory(base + '      address: 10.9.0.2/24\n', 'inventory.yaml', () => Buffer.alloc(0));
+  assert.equal(ok.desired.networks[0]!.attach!.address, '10.9.0.2/24');
 });

@@ -52,7 +52,12 @@ test('parseInventory() keeps "gateway: null" apart from an omitted gateway', () 
 
 test('parseInventory() defaults attach.mode to onlink and the namespace to the host', () => {
   const { networks } = parse(`${NET}    attach: { interface: virbr0 }\n`);
-  assert.deepEqual(networks[0]!.attach, { namespace: null, interface: 'virbr0', mode: 'onlink' });
+  assert.deepEqual(networks[0]!.attach, {
+    namespace: null,
+    interface: 'virbr0',
+    mode: 'onlink',
+    address: null,
+  });
 });
 
 test('parseInventory() fills in the documented instance defaults', () => {

@@ -39,7 +39,7 @@ export function networkFixture(over: Partial<Network> = {}): Network {
     ],
     mtu: 1450,
     routerId: ROUTER.id,
-    attach: { namespace: 'qrouter-r-1', interface: 'qr-1', mode: 'router' },
+    attach: { namespace: 'qrouter-r-1', interface: 'qr-1', mode: 'router', address: null },
     ...over,
   };
 }
