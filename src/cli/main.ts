@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODES } from '../errors.js';
 import { applyCommand, exportCommand } from './cmd-apply.js';
 import { instanceCommand } from './cmd-instance.js';
+import { netCommand } from './cmd-net.js';
 import { networkCommand } from './cmd-network.js';
+import { agentCommand, proxyCommand } from './cmd-proxy.js';
 import { routerCommand } from './cmd-router.js';
 import { serveCommand } from './cmd-serve.js';
 
@@ -31,6 +33,9 @@ export function buildProgram(): Command {
     networkCommand(),
     routerCommand(),
     instanceCommand(),
+    netCommand(),
+    proxyCommand(),
+    agentCommand(),
   ]) {
     program.addCommand(cmd);
   }
