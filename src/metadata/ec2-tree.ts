@@ -93,7 +93,7 @@ function placement(instance: Instance): Ec2Dir {
 }
 
 // ec2utils.get_ip_info_for_instance_from_nw_info: the fixed IPs VIF by VIF, subnet by subnet.
-function firstFixedIpv4(record: InstanceRecord): string | undefined {
+export function firstFixedIpv4(record: InstanceRecord): string | undefined {
   for (const { port, network } of record.ports) {
     for (const { subnet, ips } of vifSubnets(port, network)) {
       if (subnet.ipVersion === 4 && ips[0] !== undefined) return ips[0];

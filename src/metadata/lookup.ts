@@ -4,6 +4,8 @@ import type { InstanceRecord } from '../model/instance-record.js';
 import { ec2VersionListing, resolveEc2Version } from './ec2-versions.js';
 import { ec2Tree } from './ec2-tree.js';
 import { findPath } from './find-path.js';
+import type { Ec2Node } from './ec2-node.js';
+import { instanceIdentityTree } from './instance-identity.js';
 import { listing } from './listing.js';
 import type { MetadataOptions } from './metadata-options.js';
 import { NOT_FOUND, textDocument, type MetadataResult } from './metadata-result.js';
@@ -49,7 +51,12 @@ function lookupEc2(record: InstanceRecord, tokens: string[], opts: MetadataOptio
   if (name === undefined) return rootListing();
   const version = resolveEc2Version(name);
   if (version === undefined) return NOT_FOUND;
-  const node = findPath(ec2Tree(record, version, opts), path);
+  if (path[0] === 'dynamic') return walk(instanceIdentityTree(record), path.slice(1));
+  return walk(ec2Tree(record, version, opts), path);
+}
+
+function walk(root: Ec2Node, path: string[]): MetadataResult {
+  const node = findPath(root, path);
   return node === undefined ? NOT_FOUND : textDocument(listing(node));
 }
 

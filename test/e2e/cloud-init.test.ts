@@ -281,12 +281,15 @@ test('cloud-init DataSourceEc2 on platform "aws" takes an IMDSv2 token and sends
   const paths = gets.map((get) => pathOf(get.url));
   assert.ok(paths.includes('/2009-04-04/user-data'));
   assert.ok(paths.includes('/2009-04-04/meta-data/'));
-  // Every GET is answered 200 but the version probes and the identity document: Nova has no
-  // /dynamic tree, so cloud-init retries it 6 times, 1 s apart, in the crawl and again in
-  // get_instance_id() (most of this test's ~10 s), then falls back to meta-data/instance-id.
-  const notServed = new Set([...VERSION_PROBES, '/2009-04-04/dynamic/instance-identity']);
+  // Every GET is answered 200 but the version probes. Nova has no /dynamic tree (cloud-init would
+  // retry it 6 times, 1 s apart, twice per boot); openimds serves the identity document as an
+  // extension, listed nowhere, so cloud-init reads instanceId and the zone from it at once.
+  const notServed = new Set(VERSION_PROBES);
   for (const get of gets) assert.equal(get.status, notServed.has(pathOf(get.url)) ? 404 : 200, get.url);
-  assert.deepEqual(summary.identity, {});
+  assert.ok(paths.includes('/2009-04-04/dynamic/instance-identity/document'));
+  const identity = summary.identity as { instanceId?: string; availabilityZone?: string };
+  assert.match(identity.instanceId ?? '', /^i-[0-9a-f]{8}$/);
+  assert.equal(identity.availabilityZone, ZONE);
   assertEc2Data(r);
 });
 

@@ -6,6 +6,7 @@ import type { Ec2Node } from '../../src/metadata/ec2-node.js';
 import { ec2Tree } from '../../src/metadata/ec2-tree.js';
 import { findPath } from '../../src/metadata/find-path.js';
 import { listing } from '../../src/metadata/listing.js';
+import { lookupMetadata } from '../../src/metadata/lookup.js';
 import type { BlockDevice, Instance } from '../../src/model/instance.js';
 import type { InstanceRecord } from '../../src/model/instance-record.js';
 import { loadNovaWeb1 } from '../fixtures/nova-web-1.js';
@@ -176,4 +177,23 @@ test('ec2Tree() renders an empty security group list as an empty body and a miss
   const record = withInstance({ securityGroups: [], availabilityZone: null });
   assert.equal(leaf(record, 'meta-data/security-groups'), '');
   assert.equal(leaf(record, 'meta-data/placement/availability-zone'), 'None');
+});
+
+test('lookupMetadata() serves the instance-identity document as an unlisted extension', () => {
+  const { record } = loadNovaWeb1();
+  const opts = { dhcpDomain: 'novalocal', today: '2026-01-01', staticVendorData: null };
+  const listing = lookupMetadata(record, '/2009-04-04/dynamic/instance-identity', opts);
+  assert.ok(listing.kind === 'document' && listing.body.toString() === 'document');
+  const doc = lookupMetadata(record, '/latest/dynamic/instance-identity/document', opts);
+  assert.ok(doc.kind === 'document');
+  const parsed = JSON.parse(doc.body.toString()) as Record<string, unknown>;
+  assert.equal(parsed['instanceId'], 'i-00000001');
+  assert.equal(parsed['imageId'], 'ami-00000003');
+  assert.equal(parsed['privateIp'], '10.0.0.15');
+  assert.equal(parsed['availabilityZone'], 'nova');
+  const top = lookupMetadata(record, '/2009-04-04', opts);
+  assert.ok(
+    top.kind === 'document' && !top.body.toString().includes('dynamic'),
+    'listed nowhere: Nova listings unchanged',
+  );
 });
