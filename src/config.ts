@@ -39,6 +39,12 @@ export interface Config {
   vendordataDynamicFailureFatal: boolean;
   /** Rendered documents kept in memory, by instance count. */
   renderCacheInstances: number;
+  /** Serve the networks that have `attach` (namespace listeners), following the store. */
+  attachNetworks: boolean;
+  /** Apply the plumbing (addresses, nft, dnsmasq) of attached networks; off when another tool does it. */
+  applyPlumbing: boolean;
+  /** How often the store and the namespaces are checked for changes to attached networks. */
+  attachPollMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** "auto": text on a terminal, JSON lines otherwise. */
   logFormat: 'auto' | 'json' | 'text';
@@ -141,6 +147,9 @@ export function defaultConfig(env: { uid: number; home: string }): Config {
     vendordataDynamicReadTimeoutSeconds: 5,
     vendordataDynamicFailureFatal: false,
     renderCacheInstances: 20_000,
+    attachNetworks: true,
+    applyPlumbing: true,
+    attachPollMs: 1000,
     logLevel: 'info',
     logFormat: 'auto',
   };

@@ -1,7 +1,7 @@
 // The composition root of `openimds serve`: the only place that wires store, rendering, listeners and
 // the admin API together. Returns a handle whose close() stops everything it started.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { createTokenIssuer } from '../auth/session-token.js';
 import type { Config } from '../config.js';
@@ -12,6 +12,9 @@ import { createGuestServer } from '../http/guest-server.js';
 import { applyInventoryFile } from '../inventory/apply-inventory.js';
 import type { Logger } from '../log.js';
 import { handleAdmin } from '../service/admin-api.js';
+import { createAttachmentSupervisor, type AttachmentSupervisor } from '../service/attachment-supervisor.js';
+import { openSocket } from '../service/namespace-socket.js';
+import { createPlumbing } from './plumbing.js';
 import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic-vendor-data.js';
 import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
 import { createPeerIdentifier } from '../service/identify-by-peer.js';
@@ -25,6 +28,8 @@ import { DEMO_INVENTORY } from './demo.js';
 import { ensureAdminToken, ensureKeyFile, readSecret } from './secrets.js';
 
 export interface RunningService {
+  /** Follows attached networks (namespace listeners); null when attach_networks is off. */
+  attachments: AttachmentSupervisor | null;
   /** What is listening, for the start-up message and tests: kind → address. */
   endpoints: Array<{ kind: 'signed' | 'tagged' | 'direct' | 'admin'; address: string }>;
   adminTokenCreated: string | undefined;
@@ -84,11 +89,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       endpoints.push({ kind: 'tagged', address: config.taggedSocket });
     }
     const created = await startAdmin(opts, servers, endpoints);
-    log.info('service.started', 'openimds is serving', { endpoints });
+    const attachments = config.attachNetworks ? createAttachments(opts, deps) : null;
+    await attachments?.start();
+    log.info('service.started', 'openimds is serving', {
+      endpoints,
+      attached: attachments?.status().serving.map((g) => g.key),
+    });
     return {
       endpoints,
+      attachments,
       adminTokenCreated: created,
       close: async () => {
+        await attachments?.stop();
         await Promise.all(servers.map(closeServer));
         log.info('service.stopped', 'openimds stopped');
       },
@@ -97,6 +109,29 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await Promise.all(servers.map(closeServer));
     throw err;
   }
+}
+
+function createAttachments(
+  opts: ServiceOptions,
+  deps: Omit<GuestHandlerDeps, 'identify'>,
+): AttachmentSupervisor {
+  const { config, store, log } = opts;
+  return createAttachmentSupervisor({
+    store,
+    openSocket,
+    namespaceExists: (name) => existsSync(`/run/netns/${name}`),
+    createServer: (group, networkIds) => {
+      const scope = `${group.networks.join(', ')} (${group.namespace ?? 'host namespace'})`;
+      const identify = createPeerIdentifier({ store, networkIds, scope });
+      return createGuestServer(
+        createGuestHandler({ ...deps, identify }),
+        log.child({ listener: 'network', namespace: group.namespace }),
+      );
+    },
+    plumbing: config.applyPlumbing ? createPlumbing({ config, store, log }) : null,
+    log,
+    pollMs: config.attachPollMs,
+  });
 }
 
 function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
@@ -191,9 +226,13 @@ async function startAdmin(
  * copy any file the service can read into user data, readable back through GET /v1/inventory.
  */
 function refuseFileReads(path: string): Buffer {
-  throw new ImdsError('VALIDATION_FAILED', `Cannot read "${path}" for a request to the admin API, which never reads files`, {
-    hint: 'Send the content instead: user_data (text) or user_data_base64',
-  });
+  throw new ImdsError(
+    'VALIDATION_FAILED',
+    `Cannot read "${path}" for a request to the admin API, which never reads files`,
+    {
+      hint: 'Send the content instead: user_data (text) or user_data_base64',
+    },
+  );
 }
 
 function hostPort(bound: { host: string; port: number }): string {
