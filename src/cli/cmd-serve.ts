@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { makeContext, openStore, run, withCommonOptions } from './common.js';
+import { makeContext, openStore, run, untilSignal, withCommonOptions } from './common.js';
 import { DEMO_LISTEN, DEMO_NETWORK, demoHelp } from './demo.js';
 import { startService } from './service-app.js';
 
@@ -90,16 +90,4 @@ function demoDefaults(opts: Record<string, unknown>): void {
   if (opts['directListeners'] === undefined) opts['directListeners'] = [`${DEMO_LISTEN}=${DEMO_NETWORK}`];
   // The demo's direct listener takes 8775, where the signed listener would be.
   if (opts['signedListen'] === undefined) opts['signedListen'] = '';
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
 }

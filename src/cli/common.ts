@@ -86,3 +86,16 @@ export function runWithStore(
     }
   });
 }
+
+/** Resolves on the first SIGINT or SIGTERM (long-running commands stop cleanly with exit 0). */
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}

@@ -2,7 +2,7 @@
 // A listener never crashes on input: anything thrown becomes a logged 500.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
-import { normalizeAddress } from '../ip/address.js';
+import { peerAddress } from './peer-address.js';
 import { errorResponse } from './error-page.js';
 import { BODY_MAX_BYTES, type GuestHandler, type GuestRequest, type GuestResponse } from './guest-request.js';
 
@@ -85,7 +85,7 @@ function readRequest(req: IncomingMessage): Promise<GuestRequest> {
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers: req.headers,
-    peerAddress: peer === '' ? '' : (normalizeAddress(peer) ?? peer),
+    peerAddress: peer === '' ? '' : (peerAddress(peer) ?? peer),
   };
   const hasBody =
     req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
