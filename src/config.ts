@@ -13,6 +13,8 @@ export interface DirectListenerConfig {
 
 export interface Config {
   dataDir: string;
+  /** Runtime files others must read (dnsmasq drops to "nobody"): dnsmasq hosts/options files. */
+  runDir: string;
   /** SQLite database file; default <dataDir>/openimds.sqlite. */
   database: string;
   /** Signed listener (Nova's protocol): host:port, or "" for off. */
@@ -64,6 +66,7 @@ interface Setting {
 /** Every setting, one row each. The YAML key is snake_case, the env twin OPENIMDS_<KEY>, the flag --kebab-case. */
 export const SETTINGS: readonly Setting[] = [
   { key: 'dataDir', kind: 'string', doc: 'Directory for the database, generated secrets and sockets' },
+  { key: 'runDir', kind: 'string', doc: 'Directory for runtime files dnsmasq reads (world-readable)' },
   { key: 'database', kind: 'string', doc: 'SQLite database file (default <data-dir>/openimds.sqlite)' },
   { key: 'signedListen', kind: 'string', doc: 'Signed listener host:port (Nova protocol; "" = off)' },
   { key: 'sharedSecretFile', kind: 'string', doc: 'File with the shared secret for signed requests' },
@@ -132,6 +135,7 @@ export function defaultConfig(env: { uid: number; home: string }): Config {
   const dataDir = env.uid === 0 ? '/var/lib/openimds' : `${env.home}/.local/share/openimds`;
   return {
     dataDir,
+    runDir: '/run/openimds',
     database: '',
     signedListen: '127.0.0.1:8775',
     sharedSecretFile: '',

@@ -130,6 +130,11 @@ export const ERRORS = {
     exit: EXIT_CODES.config,
     doc: 'The database was written by a newer openimds; refusing to downgrade it.',
   },
+  PLUMBING_FAILED: {
+    status: 500,
+    exit: EXIT_CODES.config,
+    doc: 'A network plumbing command (ip, nft, dnsmasq) failed; the message names the command and its error.',
+  },
   SERVICE_UNREACHABLE: {
     status: 503,
     exit: EXIT_CODES.config,

@@ -50,12 +50,14 @@ function network(topology: Topology, attachNamespace: string): Network {
 
 async function setUp(
   t: Parameters<typeof createTopology>[0],
-  attachNamespace?: (topology: Topology) => string,
+  opts: { attachNamespace?: (topology: Topology) => string; plumbing?: boolean } = {},
 ) {
-  const topology = await createTopology(t, { zeroconfRoute: true });
+  const plumbing = opts.plumbing ?? false;
+  // With plumbing on, serve itself binds 169.254.169.254/32 on the interface; otherwise the topology does.
+  const topology = await createTopology(t, { zeroconfRoute: true, metadataOnLink: !plumbing });
   const dir = mkdtempSync(join(tmpdir(), 'oimds-nsl-'));
   const store = openSqliteStore({ path: join(dir, 'db.sqlite') });
-  const net = network(topology, attachNamespace?.(topology) ?? topology.serviceNs);
+  const net = network(topology, opts.attachNamespace?.(topology) ?? topology.serviceNs);
   store.putNetwork(net);
   const uuid = '0b5c9d3e-1f2a-4b6c-8d7e-9f0a1b2c3d4e';
   store.putInstance(sampleInstance(1, { uuid, name: 'guest-1', hostname: 'guest-1' }));
@@ -69,13 +71,13 @@ async function setUp(
     vifType: 'ovs',
     devname: null,
   });
-  // The test adds 169.254.169.254/32 itself (the topology's on-link option): this is about the listener.
   const config = {
     ...defaultConfig({ uid: 0, home: dir }),
     dataDir: dir,
     signedListen: '',
     adminListen: '',
-    applyPlumbing: false,
+    applyPlumbing: plumbing,
+    runDir: join(dir, 'run'),
     attachPollMs: 100,
   };
   const service = await startService({
@@ -101,9 +103,23 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
   }
 }
 
-test('a network listener in a namespace serves its guest, zeroconf route and all, with no proxy', async (t) => {
+test('serve plumbs an on-link network and serves its guest from inside the namespace, zeroconf route and all, with no proxy', async (t) => {
   if (!requirePrereq(t, PREREQ)) return;
-  const { topology, service, uuid } = await setUp(t);
+  const { topology, service, uuid } = await setUp(t, { plumbing: true });
+  const addrs = await topology.run(topology.serviceNs, [
+    'ip',
+    '-4',
+    '-o',
+    'addr',
+    'show',
+    'dev',
+    topology.serviceInterface,
+  ]);
+  assert.match(
+    addrs.stdout,
+    /169\.254\.169\.254\/32/,
+    'serve bound the metadata address on the guest-facing interface',
+  );
   assert.deepEqual(
     service.attachments!.status().serving.map((g) => g.namespace),
     [topology.serviceNs],
@@ -164,7 +180,7 @@ test('a network whose namespace does not exist yet waits, and is served once the
       // already gone
     }
   });
-  const { service } = await setUp(t, () => late);
+  const { service } = await setUp(t, { attachNamespace: () => late });
   assert.equal(service.attachments!.status().serving.length, 0);
   assert.equal(service.attachments!.status().waiting.length, 1);
   execFileSync('ip', ['netns', 'add', late]);
