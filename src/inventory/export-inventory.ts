@@ -33,12 +33,13 @@ function exportNetwork(network: Network, routerName: ReadonlyMap<string, string>
   if (network.mtu !== null) out['mtu'] = network.mtu;
   out['subnets'] = network.subnets.map(exportSubnet);
   if (network.attach !== null) {
-    const { namespace, interface: iface, mode, address } = network.attach;
+    const { namespace, interface: iface, mode, address, onlink } = network.attach;
     out['attach'] = {
       ...(namespace === null ? {} : { namespace }),
       interface: iface,
       mode,
       ...(address === null ? {} : { address }),
+      ...(onlink === true ? { onlink: true } : {}),
     };
   }
   return out;

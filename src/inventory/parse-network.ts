@@ -19,7 +19,7 @@ export const NETWORK_KEYS = [
   'subnets',
   'attach',
 ] as const;
-const ATTACH_KEYS = ['namespace', 'interface', 'mode', 'address'] as const;
+const ATTACH_KEYS = ['namespace', 'interface', 'mode', 'address', 'onlink'] as const;
 const ATTACH_MODES: readonly AttachMode[] = ['onlink', 'router', 'isolated'];
 /** IPv4's minimum MTU (RFC 791) up to the largest a Linux link takes. */
 const MTU_MIN = 68;
@@ -89,8 +89,21 @@ function readAttach(network: MapReader, issues: IssueList): Attachment | null | 
   const problem = iface === undefined ? undefined : interfaceNameProblem(iface);
   if (problem !== undefined) r.fail('interface', problem);
   const address = readAttachAddress(r, mode);
-  if (iface === undefined || address === undefined) return undefined;
-  return { namespace: namespace ?? null, interface: iface, mode, address };
+  const onlink = r.has('onlink') ? r.boolean('onlink') : false;
+  if (onlink === true && mode !== 'router') {
+    r.fail(
+      'onlink',
+      `only router mode takes onlink: mode "${mode}" binds 169.254.169.254/32 on the interface anyway`,
+    );
+  }
+  if (iface === undefined || address === undefined || onlink === undefined) return undefined;
+  return {
+    namespace: namespace ?? null,
+    interface: iface,
+    mode,
+    address,
+    ...(onlink ? { onlink: true } : {}),
+  };
 }
 
 /** attach.address: an interface CIDR ("10.0.0.2/24"); isolated mode needs one (dnsmasq serves from it). */

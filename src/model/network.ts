@@ -43,6 +43,12 @@ export interface Attachment {
    * serves DHCP from it, and option 121 routes 169.254.169.254/32 via it.
    */
   address: string | null;
+  /**
+   * Router mode only: also bind 169.254.169.254/32 on the router's guest-facing interface, so a guest
+   * with a zeroconf 169.254.0.0/16 route (the seed report) is answered on-link too; its packets then
+   * arrive on that interface and the same nft redirect takes them to :9697. Absent means false.
+   */
+  onlink?: boolean;
 }
 
 export interface Network {

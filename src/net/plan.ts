@@ -6,7 +6,7 @@ import { checkAttachment } from './check-attachment.js';
 import { dnsmasqConfig, type DnsmasqConfig } from './dnsmasq-config.js';
 import type { DnsmasqDirs } from './dnsmasq-paths.js';
 import { hostedPorts, type HostedPort, type InstancesWithPorts } from './hosted-ports.js';
-import { onlinkCommands } from './onlink-commands.js';
+import { onlinkCommands, type ApplyRemove } from './onlink-commands.js';
 import { describeNamespace, type PlanCommand } from './plan-command.js';
 import { routerCommands } from './router-commands.js';
 
@@ -92,8 +92,25 @@ function routerSection(attached: readonly Network[], namespace: string | null, o
     title: `router mode in ${describeNamespace(namespace)}: network${networks.length > 1 ? 's' : ''} ${names}`,
     namespace,
     networks: networks.map((n) => n.name),
-    ...routerCommands(namespace, interfaces, removing),
+    ...withOnlink(routerCommands(namespace, interfaces, removing), networks, removing),
     dnsmasq: null,
+  };
+}
+
+/** Router networks with attach.onlink also own 169.254.169.254/32 on their interface (zeroconf guests). */
+function withOnlink(
+  router: ApplyRemove,
+  networks: readonly Network[],
+  removing: ReadonlySet<string>,
+): ApplyRemove {
+  const onlink = networks.filter((n) => n.attach!.onlink === true);
+  const commands = (n: Network) => onlinkCommands({ ...n.attach!, address: null });
+  return {
+    apply: [...router.apply, ...onlink.flatMap((n) => commands(n).apply)],
+    remove: [
+      ...router.remove,
+      ...onlink.filter((n) => removing.has(n.id)).flatMap((n) => commands(n).remove),
+    ],
   };
 }
 

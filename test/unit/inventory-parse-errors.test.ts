@@ -317,3 +317,18 @@ test('parseInventory() requires attach.address in isolated mode and checks it li
   const ok = parseInventory(base + '      address: 10.9.0.2/24\n', 'inventory.yaml', () => Buffer.alloc(0));
   assert.equal(ok.desired.networks[0]!.attach!.address, '10.9.0.2/24');
 });
+
+test('parseInventory() takes attach.onlink for router mode only', () => {
+  const net = (mode: string) =>
+    `routers:\n  - name: r\nnetworks:\n  - name: n\n    router: r\n    cidr: 10.9.0.0/24\n    attach:\n      namespace: qrouter-r\n      interface: qr-n\n      mode: ${mode}\n      onlink: true\n`;
+  const ok = parseInventory(net('router'), 'inventory.yaml', () => Buffer.alloc(0));
+  assert.equal(ok.desired.networks[0]!.attach!.onlink, true);
+  assert.throws(
+    () => parseInventory(net('onlink'), 'inventory.yaml', () => Buffer.alloc(0)),
+    (err: ImdsError) =>
+      (err.details as Array<{ path: string; message: string }>).some(
+        (d) =>
+          d.path === 'networks[0].attach.onlink' && d.message.startsWith('only router mode takes onlink'),
+      ),
+  );
+});

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { ImdsError } from '../../src/errors.js';
 import { applyPlan, removePlan } from '../../src/net/apply-plan.js';
 import { formatPlan } from '../../src/net/format-plan.js';
-import { networkPlan, type NetSnapshot } from '../../src/net/plan.js';
+import { networkPlan, plumbingPlan, type NetSnapshot } from '../../src/net/plan.js';
+import type { Network } from '../../src/model/network.js';
 import { shellQuote } from '../../src/net/shell-quote.js';
 import { fakeExec, network, port } from '../fixtures/net/net-kit.js';
 
@@ -133,4 +134,50 @@ test('formatPlan() prints each command under its why, stdin as a here-document',
 test('shellQuote() leaves plain words alone and single-quotes the rest', () => {
   assert.equal(shellQuote(['ip', '-n', 'ns', 'addr', '10.0.0.2/24']), 'ip -n ns addr 10.0.0.2/24');
   assert.equal(shellQuote(['a b', "it's", '']), `'a b' 'it'\\''s' ''`);
+});
+
+test('plumbingPlan() binds 169.254.169.254/32 on the router interface of a router network with attach.onlink', () => {
+  const router = 'f00d0000-0000-4000-8000-000000000001';
+  const net = (n: number, onlink: boolean): Network => ({
+    id: `f00d0000-0000-4000-8000-00000000010${n}`,
+    name: `r${n}`,
+    subnets: [
+      {
+        id: `f00d0000-0000-4000-8000-00000000020${n}`,
+        cidr: `10.${n}.0.0/24`,
+        ipVersion: 4,
+        gateway: `10.${n}.0.1`,
+        dns: [],
+        hostRoutes: [],
+        dhcp: false,
+        ipv6AddressMode: null,
+      },
+    ],
+    mtu: 1500,
+    routerId: router,
+    attach: {
+      namespace: 'qrouter-x',
+      interface: `qr-${n}`,
+      mode: 'router',
+      address: null,
+      ...(onlink ? { onlink: true } : {}),
+    },
+  });
+  const plan = plumbingPlan([net(1, true), net(2, false)], {
+    dirs: { dataDir: '/d', runDir: '/r' },
+    ports: () => [],
+  });
+  const apply = plan.sections.flatMap((s) => s.apply.map((c) => c.argv.join(' ')));
+  assert.ok(
+    apply.some((l) => l.includes('addr replace 169.254.169.254/32 dev qr-1')),
+    apply.join('\n'),
+  );
+  assert.ok(
+    !apply.some((l) => l.includes('dev qr-2') && l.includes('169.254.169.254')),
+    'only the onlink network gets the address',
+  );
+  assert.ok(
+    apply.some((l) => l.includes('nft -f -')),
+    'the redirect stays',
+  );
 });
