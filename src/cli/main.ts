@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_CODES } from '../errors.js';
 import { applyCommand, exportCommand } from './cmd-apply.js';
 import { instanceCommand } from './cmd-instance.js';
+import { doctorCommand } from './cmd-doctor.js';
 import { netCommand } from './cmd-net.js';
 import { networkCommand } from './cmd-network.js';
 import { agentCommand, proxyCommand } from './cmd-proxy.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     netCommand(),
     proxyCommand(),
     agentCommand(),
+    doctorCommand(),
   ]) {
     program.addCommand(cmd);
   }
