@@ -28,7 +28,7 @@ export interface AttachmentDeps {
 }
 
 interface Active {
-  group: ListenerGroup;
+  served: { group: ListenerGroup };
   server: Server;
 }
 
@@ -111,15 +111,16 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
       return;
     }
     if (current !== undefined) {
-      current.group = group; // networks served may have changed; the socket stays
+      current.served.group = group; // networks served may have changed; the socket stays
       return;
     }
     try {
       const handle = await deps.openSocket(group.namespace, group.host, group.port);
-      const entry: Active = { group, server: undefined as unknown as Server };
-      entry.server = deps.createServer(group, () => entry.group.networkIds);
-      await new Promise<void>((resolve) => entry.server.listen(handle, () => resolve()));
-      active.set(group.key, entry);
+      // The networks a socket serves can change while it stays open: the server reads them per request.
+      const served = { group };
+      const server = deps.createServer(group, () => served.group.networkIds);
+      await new Promise<void>((resolve) => server.listen(handle, () => resolve()));
+      active.set(group.key, { served, server });
       const wasWaiting = waiting.delete(group.key);
       deps.log.info(
         'attach.listening',
@@ -143,8 +144,8 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
     await closeServer(entry.server);
     deps.log.warn(
       'attach.closed',
-      `Stopped serving ${entry.group.networks.join(', ')} in ${entry.group.namespace ?? 'the host namespace'}: ${why}`,
-      { namespace: entry.group.namespace },
+      `Stopped serving ${entry.served.group.networks.join(', ')} in ${entry.served.group.namespace ?? 'the host namespace'}: ${why}`,
+      { namespace: entry.served.group.namespace },
     );
   };
 
@@ -182,7 +183,10 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
       await Promise.all([...active.keys()].map((k) => closeGroup(k, 'the service is stopping')));
       if (deps.plumbing !== null) await deps.plumbing.stop();
     },
-    status: () => ({ serving: [...active.values()].map((a) => a.group), waiting: [...waiting.values()] }),
+    status: () => ({
+      serving: [...active.values()].map((a) => a.served.group),
+      waiting: [...waiting.values()],
+    }),
     reconcile: () => (running = running.then(reconcile)),
   };
 }
