@@ -70,7 +70,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         scope: `network ${network.id}`,
       });
       const server = createGuestServer(
-        createGuestHandler({ ...deps, identify }),
+        createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }),
         log.child({ listener: 'direct', network: network.name }),
       );
       const { host, port } = parseHostPort(direct.listen, 'direct_listeners');
@@ -124,7 +124,7 @@ function createAttachments(
       const scope = `${group.networks.join(', ')} (${group.namespace ?? 'host namespace'})`;
       const identify = createPeerIdentifier({ store, networkIds, scope });
       return createGuestServer(
-        createGuestHandler({ ...deps, identify }),
+        createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }),
         log.child({ listener: 'network', namespace: group.namespace }),
       );
     },

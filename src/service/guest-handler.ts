@@ -42,6 +42,12 @@ export interface GuestHandlerDeps {
   /** Dynamic vendor data for vendor_data2.json; rejects when a fatal failure should give 500. */
   dynamicVendorData: (record: InstanceRecord) => Promise<Array<[string, unknown]>>;
   randomBytes: (n: number) => Buffer;
+  /**
+   * Guests reach this listener directly (direct and namespace listeners): a token PUT that carries
+   * X-Forwarded-For was relayed by a proxy inside the guest and is refused (403), as AWS does. Off on
+   * the tagged and signed listeners, where X-Forwarded-For is the proxy protocol itself.
+   */
+  refuseForwardedTokenPut?: boolean;
   /** Today in UTC, YYYY-MM-DD (future-dated OpenStack versions are hidden until then). */
   today: () => string;
   log: Logger;
@@ -104,7 +110,8 @@ function answer(
     return errorResponse(404);
   }
   const isEc2 = !path.startsWith('/openstack');
-  if (isEc2 && isTokenPath(path)) return tokenRoute(req, path, record.instance.uuid, deps.tokens);
+  if (isEc2 && isTokenPath(path))
+    return tokenRoute(req, path, record.instance.uuid, deps.tokens, deps.refuseForwardedTokenPut === true);
   if (isEc2) {
     const problem = tokenProblem(req, record.instance.uuid, deps.tokens);
     if (problem !== undefined) return problem;

@@ -16,9 +16,14 @@ export function tokenRoute(
   path: string,
   instanceUuid: string,
   tokens: TokenIssuer,
+  refuseForwarded: boolean,
 ): GuestResponse {
   if (!TOKEN_PATHS.has(path)) return errorResponse(403, 'Tokens are issued at /latest/api/token only.'); // AWS: versioned token path → 403
   if (req.method !== 'PUT') return errorResponse(405, 'The token path takes PUT.', { allow: 'PUT' });
+  // AWS refuses token PUTs carrying X-Forwarded-For: a proxy in the guest relayed them (SSRF).
+  if (refuseForwarded && req.headers['x-forwarded-for'] !== undefined) {
+    return errorResponse(403, 'Tokens are not issued to requests forwarded by a proxy (X-Forwarded-For).');
+  }
   const header = headerValue(req.headers, 'x-aws-ec2-metadata-token-ttl-seconds');
   const ttl = parseTokenTtl(header);
   if (ttl === undefined) {

@@ -319,3 +319,16 @@ test('direct listener: IMDSv2 tokens — valid → 200, garbage → 401, expired
   await new Promise((r) => setTimeout(r, 1_100));
   assertPage(await withToken(short), 401, 'The session token has expired.');
 });
+
+test('direct listener refuses a token PUT that carries X-Forwarded-For (403), as AWS does', async (t) => {
+  const { send } = await setup(t);
+  const ttl: [string, string] = ['X-aws-ec2-metadata-token-ttl-seconds', '60'];
+  const forwarded = await send({
+    method: 'PUT',
+    path: '/latest/api/token',
+    headers: [ttl, ['X-Forwarded-For', '10.9.9.9']],
+  });
+  assert.equal(forwarded.status, 403);
+  const plain = await send({ method: 'PUT', path: '/latest/api/token', headers: [ttl] });
+  assert.equal(plain.status, 200);
+});
