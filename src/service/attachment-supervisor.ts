@@ -80,7 +80,7 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
   const detachRemoved = async (networks: Network[]): Promise<void> => {
     for (const old of attached) {
       const now = networks.find((n) => n.id === old.id);
-      if (now !== undefined && JSON.stringify(now.attach) === JSON.stringify(old.attach)) continue;
+      if (now !== undefined && sameAttachment(now, old)) continue;
       deps.log.info(
         'attach.detached',
         `Network "${old.name}" is no longer attached as ${old.attach!.mode} on ${old.attach!.interface}`,
@@ -189,4 +189,10 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
     }),
     reconcile: () => (running = running.then(reconcile)),
   };
+}
+
+/** Same attachment, with defaults spelled out (onlink: false and an absent onlink are the same). */
+function sameAttachment(a: Network, b: Network): boolean {
+  const canon = (n: Network) => (n.attach === null ? null : { ...n.attach, onlink: n.attach.onlink === true });
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
