@@ -54,6 +54,13 @@ export const CATALOG = {
       'The next hop answers ARP, but the TCP connection times out: a firewall rule drops it on the way (guest, namespace or host).',
     fix: 'Find and remove the rule dropping TCP/80 to 169.254.169.254 (nft list ruleset; iptables-save) in the guest and in the metadata namespace.',
   },
+  'guest-connect-timeout': {
+    side: 'guest',
+    title: 'Connection to 169.254.169.254:80 times out',
+    cause:
+      'The probe got neither an answer nor a refusal within its timeout; the other findings say why when the bundle shows it (route, ARP, firewall).',
+    fix: 'Follow the root finding above; without one, compare ip route get 169.254.169.254 and ip neigh with the network attach mode (docs/network.md).',
+  },
   'guest-http-error': {
     side: 'guest',
     title: 'The metadata service answers with an error',
@@ -148,6 +155,20 @@ export const CATALOG = {
       "The shared secret of openimds agent (or neutron-metadata-agent) differs from the signed listener's: every request gets 403.",
     fix: 'Make both secrets identical (shared_secret_file / OPENIMDS_SHARED_SECRET on both sides).',
   },
+  'host-path-error': {
+    side: 'host',
+    title: 'A path of the service answers an error',
+    cause:
+      'One request for a registered port through the agent socket (--agent-socket) or to the signed listener (--signed-url) got no answer or an error other than 403 (503: the agent cannot reach the signed listener; 404: the port is not found).',
+    fix: "Check that openimds agent runs with --nova-url pointing at openimds serve's signed listener, and the port's registration (openimds instance list).",
+  },
+  'host-check-incomplete': {
+    side: 'host',
+    title: 'A check could not run',
+    cause:
+      'A command the doctor needs failed (not root, ss, tcpdump or nft missing), so what it checks is unknown.',
+    fix: 'Run the doctor as root on the host that runs openimds serve; install iproute2, nftables and tcpdump.',
+  },
   // --- OpenStack configuration files (`doctor openstack`)
   'openstack-secret-mismatch': {
     side: 'openstack',
@@ -195,6 +216,48 @@ export const CATALOG = {
     title: 'A configuration file could not be read',
     cause: 'A file given on the command line is missing or not an INI file.',
     fix: 'Check the path; run as a user that can read it.',
+  },
+  'openstack-secret-empty': {
+    side: 'openstack',
+    title: 'No shared secret on either side',
+    cause:
+      'Neither nova.conf nor metadata_agent.ini sets metadata_proxy_shared_secret: signatures use an empty key, so anyone who reaches Nova metadata can ask for any instance (Nova logs a warning at start).',
+    fix: 'Set the same long random metadata_proxy_shared_secret in nova.conf [neutron] and metadata_agent.ini [DEFAULT]; restart both.',
+  },
+  'openstack-isolated-metadata-off': {
+    side: 'openstack',
+    title: 'The DHCP agent serves no metadata',
+    cause:
+      'dhcp_agent.ini enable_isolated_metadata and force_metadata are off: networks without a router get no metadata, and no 169.254.169.254/32 route rescues guests with a zeroconf route (F9, F10; the field report).',
+    fix: 'Set enable_isolated_metadata = True (or force_metadata = True) in dhcp_agent.ini and restart the DHCP agent; or set NOZEROCONF=yes in CentOS/RHEL images.',
+  },
+  'openstack-metadata-network-ignored': {
+    side: 'openstack',
+    title: 'enable_metadata_network has no effect',
+    cause:
+      'dhcp_agent.ini enable_metadata_network = True requires enable_isolated_metadata = True, which is off.',
+    fix: 'Set enable_isolated_metadata = True in dhcp_agent.ini, or drop enable_metadata_network.',
+  },
+  'openstack-option-renamed': {
+    side: 'openstack',
+    title: 'An old option name is used',
+    cause:
+      'The file sets an option by its old name (Nova [DEFAULT] service_neutron_metadata_proxy, neutron_metadata_proxy_shared_secret; agent nova_metadata_ip); releases after the rename ignore it and use the default.',
+    fix: 'Keep it on that release; when upgrading, rename it to the current name (docs/doctor.md).',
+  },
+  'openstack-vendordata-unreadable': {
+    side: 'openstack',
+    title: "Nova's vendor data file cannot be used",
+    cause:
+      'vendordata_providers includes StaticJSON and [api] vendordata_jsonfile_path names a file that is missing or not JSON (checked on the host where the doctor runs): Nova answers every metadata request with 500 (F13).',
+    fix: 'Fix or create the file (valid JSON, readable by nova), or unset vendordata_jsonfile_path; restart nova-api-metadata.',
+  },
+  'openstack-rate-limit-low': {
+    side: 'openstack',
+    title: 'Metadata rate limits below one boot',
+    cause:
+      '[metadata_rate_limiting] is enabled in the L3 or DHCP agent with base_query_rate_limit or burst_query_rate_limit under the few dozen requests cloud-init sends at boot: guests get 429 (F14).',
+    fix: 'Raise base_query_rate_limit and burst_query_rate_limit (or the windows) in [metadata_rate_limiting], or disable it; restart the agent.',
   },
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -193,6 +193,7 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
 
 /** Same attachment, with defaults spelled out (onlink: false and an absent onlink are the same). */
 function sameAttachment(a: Network, b: Network): boolean {
-  const canon = (n: Network) => (n.attach === null ? null : { ...n.attach, onlink: n.attach.onlink === true });
+  const canon = (n: Network) =>
+    n.attach === null ? null : { ...n.attach, onlink: n.attach.onlink === true };
   return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }
