@@ -4,8 +4,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseHostPort } from '../config.js';
 import { ImdsError } from '../errors.js';
-import type { GuestServerLimits } from '../http/guest-server.js';
-import { GUEST_SERVER_DEFAULTS } from '../http/guest-server.js';
+import type { GuestServerLimits } from '../http/limited-server.js';
+import { GUEST_SERVER_DEFAULTS } from '../http/limited-server.js';
 import { NOVA_DEFAULTS, startMetadataAgent } from '../proxy/metadata-agent.js';
 import { PROXY_UPSTREAM_DEFAULTS, startNamespaceProxy, type ProxyTag } from '../proxy/namespace-proxy.js';
 import { makeContext, openStore, run, untilSignal, withCommonOptions } from './common.js';

@@ -1,59 +1,20 @@
 // The node:http adapter for every guest-facing listener: tight limits first, then the core handler.
 // A listener never crashes on input: anything thrown becomes a logged 500.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import { createLimitedServer, GUEST_SERVER_DEFAULTS, type GuestServerLimits } from './limited-server.js';
 import { peerAddress } from './peer-address.js';
 import { errorResponse } from './error-page.js';
 import { BODY_MAX_BYTES, type GuestHandler, type GuestRequest, type GuestResponse } from './guest-request.js';
-
-export interface GuestServerLimits {
-  /** Whole request (headers and body) must arrive within this (Node's requestTimeout). */
-  requestTimeoutMs: number;
-  headersTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  /** Largest request head accepted; Node answers 431 beyond it. */
-  maxHeaderBytes: number;
-  /** Longest request target accepted; 414 beyond it. */
-  maxUrlBytes: number;
-}
-
-export const GUEST_SERVER_DEFAULTS: GuestServerLimits = {
-  requestTimeoutMs: 30_000,
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
-  maxHeaderBytes: 8192,
-  maxUrlBytes: 4096,
-};
 
 export function createGuestServer(
   handler: GuestHandler,
   log: Logger,
   limits: GuestServerLimits = GUEST_SERVER_DEFAULTS,
 ): Server {
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.headersTimeoutMs,
-    },
-    (req, res) => {
-      void serve(req, res, handler, log, limits);
-    },
-  );
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.on('clientError', (err, socket) => {
-    // Malformed request line or headers, oversized head (Node picks 400/431), timeouts.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (socket.writable && !socket.destroyed) {
-      const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
-    } else {
-      socket.destroy();
-    }
-  });
-  return server;
+  return createLimitedServer((req, res) => {
+    void serve(req, res, handler, log, limits);
+  }, limits);
 }
 
 async function serve(

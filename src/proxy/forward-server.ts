@@ -2,8 +2,12 @@
 // limits as every openimds listener (src/http/guest-server.ts, docs/api.md "Limits"), but the handler
 // gets the raw request and response so that answers can be streamed. Nothing a client sends makes it
 // crash: a throw becomes a logged 500, or a closed connection once the answer has started.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { GUEST_SERVER_DEFAULTS, type GuestServerLimits } from '../http/guest-server.js';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  createLimitedServer,
+  GUEST_SERVER_DEFAULTS,
+  type GuestServerLimits,
+} from '../http/limited-server.js';
 import type { Logger } from '../log.js';
 import { haproxyPage } from './haproxy-page.js';
 import { sendFixed } from './send-fixed.js';
@@ -15,27 +19,13 @@ export function createForwardServer(
   log: Logger,
   limits: GuestServerLimits = GUEST_SERVER_DEFAULTS,
 ): Server {
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.headersTimeoutMs,
-    },
+  const server = createLimitedServer(
     (req, res) => {
       void serve(req, res, handle, log, limits);
     },
+    limits,
+    rawPage,
   );
-  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.on('clientError', (err, socket) => {
-    // Malformed request line or headers, oversized head, timeouts (as src/http/guest-server.ts).
-    const code = (err as NodeJS.ErrnoException).code;
-    if (!socket.writable || socket.destroyed) {
-      socket.destroy();
-      return;
-    }
-    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    socket.end(rawPage(status));
-  });
   return server;
 }
 

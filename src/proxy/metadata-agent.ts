@@ -6,7 +6,7 @@
 // byte (Neutron decompresses gzip user data and fails on binary bodies, §3.5.5 / F16: we do not).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { GUEST_SERVER_DEFAULTS, type GuestServerLimits } from '../http/guest-server.js';
+import { GUEST_SERVER_DEFAULTS, type GuestServerLimits } from '../http/limited-server.js';
 import type { Logger } from '../log.js';
 import { createTaggedIdentifier } from '../service/identify-tagged.js';
 import type { Identifier } from '../service/identity.js';

@@ -6,7 +6,7 @@
 // socket is reachable from any network namespace, which is what makes this work (as in Neutron).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Pool } from 'undici';
-import { GUEST_SERVER_DEFAULTS, type GuestServerLimits } from '../http/guest-server.js';
+import { GUEST_SERVER_DEFAULTS, type GuestServerLimits } from '../http/limited-server.js';
 import type { Logger } from '../log.js';
 import { listenTcp } from '../service/listen.js';
 import { forwardRequestHeaders } from './forward-headers.js';
