@@ -1,0 +1,93 @@
+// The targets of issue 6, checked against one run's figures. A target whose scenario did not run (or
+// ran at a reduced size, as --quick does) says so instead of passing.
+import type { BenchResults } from './results.js';
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  /** null: not measured in this run. */
+  met: boolean | null;
+}
+
+function baselineOf(r: BenchResults, concurrency: number) {
+  return r.storm.find((s) => !s.server.startsWith('openimds') && s.concurrency === concurrency);
+}
+
+const RSS_LIMIT_MIB = 300e6 / 2 ** 20; // 300 MB
+const FULL_STORM_GUESTS = 2000;
+
+export function checkTargets(r: BenchResults): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const close = r.throughput.find((t) => t.id === 'direct-meta-data' && t.mode === 'close');
+  checks.push({
+    target: 'direct listener, meta_data.json, Connection: close ≥ 85% of baseline',
+    measured:
+      close === undefined
+        ? 'not run'
+        : `${Math.round(close.ratio * 100)}% (${Math.round(close.rps)} vs ${Math.round(close.rps / close.ratio)} req/s)`,
+    met: close === undefined ? null : close.ratio >= 0.85,
+  });
+  const storms = r.storm.filter((s) => s.server.startsWith('openimds'));
+  if (storms.length === 0) {
+    checks.push({
+      target: 'boot storm of 2,000 guests (0 errors, p99 ≤ 50 ms, ≤ 1.3 × baseline)',
+      measured: 'not run',
+      met: null,
+    });
+  }
+  for (const storm of storms) {
+    // A reduced storm (--quick, --guests) is reported, but does not count as meeting the target.
+    const reduced = storm.guests < FULL_STORM_GUESTS ? `; only ${storm.guests} guests` : '';
+    const met = (ok: boolean): boolean | null => (reduced === '' ? ok : ok ? null : false);
+    const at = `${storm.concurrency} at once`;
+    checks.push(
+      {
+        target: `boot storm, 2,000 guests, ${at}: 0 errors`,
+        measured: `${storm.errors} errors${reduced}`,
+        met: met(storm.errors === 0),
+      },
+      {
+        target: `boot storm, ${at}: p99 ≤ 50 ms`,
+        measured: `p99 ${storm.p99Ms.toFixed(1)} ms (baseline ${baselineOf(r, storm.concurrency)?.p99Ms.toFixed(1) ?? '–'} ms)${reduced}`,
+        met: met(storm.p99Ms <= 50),
+      },
+      {
+        target: `boot storm, ${at}: total ≤ 1.3 × the baseline's time`,
+        measured: `${storm.timeRatio.toFixed(2)} × (${storm.totalSeconds.toFixed(2)} s)${reduced}`,
+        met: met(storm.timeRatio <= 1.3),
+      },
+    );
+  }
+  const small = r.scale.find((s) => s.instances === 1000);
+  const large = r.scale.find((s) => s.instances === 100_000 && s.guestPool === s.instances);
+  const control = r.scale.find((s) => s.instances === 100_000 && s.guestPool < s.instances);
+  checks.push(
+    {
+      target: '100,000 instances: RSS ≤ 300 MB after load',
+      measured:
+        large === undefined
+          ? 'not run'
+          : `${Math.round((large.rssAfterMiB * 2 ** 20) / 1e6)} MB (${Math.round(large.rssAfterMiB)} MiB)`,
+      met: large === undefined ? null : large.rssAfterMiB <= RSS_LIMIT_MIB,
+    },
+    {
+      target: '100,000 instances: throughput within 10% of 1,000',
+      measured:
+        large === undefined || small === undefined
+          ? 'not run'
+          : `${Math.round(large.ratio * 100)}% (${Math.round(large.rps)} vs ${Math.round(small.rps)} req/s)` +
+            (control === undefined
+              ? ''
+              : `; visiting the same ${control.guestPool} guests: ${Math.round(control.ratio * 100)}%`),
+      met: large === undefined || small === undefined ? null : large.ratio >= 0.9,
+    },
+  );
+  const start = r.startup.find((s) => s.instances === 100_000);
+  checks.push({
+    target: 'start to first answer ≤ 300 ms (100,000 instances)',
+    measured:
+      start === undefined ? 'not run' : `${Math.round(start.medianMs)} ms (median of ${start.runs.length})`,
+    met: start === undefined ? null : start.medianMs <= 300,
+  });
+  return checks;
+}
