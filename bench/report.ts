@@ -1,6 +1,7 @@
 // The tables a run prints (Markdown, so they paste into docs/performance.md unchanged).
 import type { BenchResults } from './results.js';
 import { fixed, int, markdownTable, percent } from './lib/table.js';
+import { NOISY_CORES } from './scenarios/throughput.js';
 
 export function formatReport(r: BenchResults): string {
   const sections = [
@@ -79,6 +80,7 @@ function stormTable(r: BenchResults): string {
       { title: 'server µs/req', align: 'right' },
       { title: 'server CPU vs baseline', align: 'right' },
       { title: 'client cores', align: 'right' },
+      { title: 'other cores', align: 'right' },
     ],
     r.storm.map((s) => [
       s.server,
@@ -95,6 +97,7 @@ function stormTable(r: BenchResults): string {
       fixed(s.serverUsPerRequest, 1),
       `${fixed(s.serverCpuRatio, 2)} ×`,
       fixed(s.clientCores, 2),
+      noise(s.otherCores),
     ]),
   );
 }
@@ -116,6 +119,7 @@ function scaleTable(r: BenchResults): string {
       { title: 'server µs/req', align: 'right' },
       { title: 'RSS idle MiB', align: 'right' },
       { title: 'RSS after MiB', align: 'right' },
+      { title: 'other cores', align: 'right' },
     ],
     r.scale.map((s) => [
       int(s.instances),
@@ -132,6 +136,7 @@ function scaleTable(r: BenchResults): string {
       fixed(s.serverUsPerRequest, 1),
       int(s.rssIdleMiB),
       int(s.rssAfterMiB),
+      noise(s.otherCores),
     ]),
   );
 }
@@ -153,4 +158,9 @@ function targetsTable(r: BenchResults): string {
     [{ title: 'target' }, { title: 'measured' }, { title: 'met' }],
     r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'yes' : '**no**']),
   );
+}
+
+/** CPU other processes used during a single run; marked when enough to make the run suspect. */
+function noise(cores: number): string {
+  return cores > NOISY_CORES ? `${fixed(cores, 2)} (noisy)` : fixed(cores, 2);
 }

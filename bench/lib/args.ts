@@ -51,7 +51,7 @@ const HELP = `npm run bench [-- options]
                           (full 64,256; quick 64)
   --client raw|http       per-guest client transport (raw: default; http: http.request, whose CPU cost
                           saturates the client core before the server, see docs/performance.md)
-  --scale-visits N        store-scale guest visits per row (full 21000, quick 1500)
+  --scale-visits N        store-scale guest visits per row (full 21000, quick 1000)
   --cpu-prof DIR          run the services under node --cpu-prof, profiles into DIR/<scenario>
                           (read them with: node dist/bench/profile-top.js FILE.cpuprofile)
   --render-cache N         render_cache_instances of every service started (default: its default)
@@ -122,7 +122,7 @@ export function parseBenchArgs(
       .map((v) => int('storm-concurrency', v.trim(), 0)),
     scaleSmall: 1000,
     scaleLarge: 100_000,
-    scaleVisits: int('scale-visits', values['scale-visits'], quick ? 1500 : 21_000),
+    scaleVisits: int('scale-visits', values['scale-visits'], quick ? 1000 : 21_000),
     startupReps: quick ? 3 : 5,
     renderCacheInstances:
       values['render-cache'] === undefined
