@@ -47,6 +47,20 @@ export interface Config {
   applyPlumbing: boolean;
   /** How often the store and the namespaces are checked for changes to attached networks. */
   attachPollMs: number;
+  /** Session-token policy of instances that set no http_tokens (docs/security.md). */
+  httpTokens: 'optional' | 'audit' | 'required';
+  /** Paths the token policy covers: the EC2 tree, or every path (also /openstack). */
+  httpTokensPaths: 'ec2' | 'all';
+  /** "Name: value" or "Name" every guest request must carry on direct, namespace and tagged listeners; "" = off. */
+  requiredHeader: string;
+  /** Requests per second refilled per instance (fair admission); 0 = no limit. */
+  admissionRate: number;
+  /** Requests an idle instance may make at once; sized to a full cloud-init boot. */
+  admissionBurst: number;
+  /** Open guest connections over all listeners; 0 = no cap. */
+  maxGuestConnections: number;
+  /** Open connections per guest address where the peer is the guest (direct, namespace); 0 = no cap. */
+  maxConnectionsPerGuest: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** "auto": text on a terminal, JSON lines otherwise. */
   logFormat: 'auto' | 'json' | 'text';
@@ -118,6 +132,51 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Instances whose rendered documents are kept in memory',
   },
   {
+    key: 'httpTokens',
+    kind: 'string',
+    enum: ['optional', 'audit', 'required'],
+    doc: 'Session-token policy for instances without http_tokens: optional, audit (serve, count and log tokenless requests) or required (401 without a token)',
+  },
+  {
+    key: 'httpTokensPaths',
+    kind: 'string',
+    enum: ['ec2', 'all'],
+    doc: 'Paths the token policy covers: ec2 (the EC2 tree) or all (the /openstack tree too)',
+  },
+  {
+    key: 'requiredHeader',
+    kind: 'string',
+    doc: 'Header every guest request must carry, "Name: value" or "Name" (403 otherwise; "" = off)',
+  },
+  {
+    key: 'admissionRate',
+    kind: 'number',
+    min: 0,
+    max: 1_000_000,
+    doc: 'Requests per second each instance may make once its burst is spent (429 beyond; 0 = no limit)',
+  },
+  {
+    key: 'admissionBurst',
+    kind: 'number',
+    min: 1,
+    max: 1_000_000,
+    doc: 'Requests an idle instance may make at once (a cloud-init boot makes about 80)',
+  },
+  {
+    key: 'maxGuestConnections',
+    kind: 'number',
+    min: 0,
+    max: 1_000_000,
+    doc: 'Open guest connections over all listeners (0 = no cap)',
+  },
+  {
+    key: 'maxConnectionsPerGuest',
+    kind: 'number',
+    min: 0,
+    max: 1_000_000,
+    doc: 'Open connections per guest address on direct and namespace listeners (0 = no cap)',
+  },
+  {
     key: 'logLevel',
     kind: 'string',
     enum: ['debug', 'info', 'warn', 'error'],
@@ -154,6 +213,13 @@ export function defaultConfig(env: { uid: number; home: string }): Config {
     attachNetworks: true,
     applyPlumbing: true,
     attachPollMs: 1000,
+    httpTokens: 'optional',
+    httpTokensPaths: 'ec2',
+    requiredHeader: '',
+    admissionRate: 20,
+    admissionBurst: 200,
+    maxGuestConnections: 4096,
+    maxConnectionsPerGuest: 64,
     logLevel: 'info',
     logFormat: 'auto',
   };

@@ -116,6 +116,7 @@ function benchInstance(i: number): InstanceInput {
     ),
     vendorData: null,
     tags: [],
+    httpTokens: null,
   };
 }
 

@@ -75,6 +75,11 @@ export function serveEnv(opts: ServeOptions): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OPENIMDS_')) env[k] = v;
   if (opts.sharedSecret !== undefined) env['OPENIMDS_SHARED_SECRET'] = opts.sharedSecret;
+  // The scenarios measure the request path: one instance asked thousands of times a second (wrk from
+  // one address, many connections) is exactly what fair admission refuses with 429, so its
+  // per-instance limits are off here (unknown to older builds, which ignore them).
+  env['OPENIMDS_ADMISSION_RATE'] = '0';
+  env['OPENIMDS_MAX_CONNECTIONS_PER_GUEST'] = '0';
   if (opts.build.renderCacheInstances !== undefined) {
     env['OPENIMDS_RENDER_CACHE_INSTANCES'] = String(opts.build.renderCacheInstances);
   }

@@ -8,7 +8,9 @@ import type { Config } from '../config.js';
 import { parseHostPort } from '../config.js';
 import { ImdsError } from '../errors.js';
 import { createAdminServer } from '../http/admin-server.js';
+import { createConnectionGate, type ConnectionGate } from '../http/connection-gate.js';
 import { createGuestServer } from '../http/guest-server.js';
+import { GUEST_SERVER_DEFAULTS } from '../http/limited-server.js';
 import { applyInventoryFile } from '../inventory/apply-inventory.js';
 import type { Logger } from '../log.js';
 import { handleAdmin } from '../service/admin-api.js';
@@ -17,12 +19,15 @@ import { openSocket } from '../service/namespace-socket.js';
 import { createPlumbing } from './plumbing.js';
 import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic-vendor-data.js';
 import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
+import { createAdmitter } from '../service/admission.js';
 import { createPeerIdentifier } from '../service/identify-by-peer.js';
 import { createSignedIdentifier } from '../service/identify-signed.js';
 import { createTaggedIdentifier } from '../service/identify-tagged.js';
 import { closeServer, listenTcp, listenUnix } from '../service/listen.js';
 import { createNovaRenderer } from '../service/nova-renderer.js';
 import { createRenderCache } from '../service/render-cache.js';
+import { parseRequiredHeader } from '../service/required-header.js';
+import { createTokenAudit, type TokenAudit } from '../service/token-audit.js';
 import type { Store } from '../store/store.js';
 import { DEMO_INVENTORY } from './demo.js';
 import { ensureAdminToken, ensureKeyFile, readSecret } from './secrets.js';
@@ -49,7 +54,14 @@ export interface ServiceOptions {
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { config, store, log } = opts;
   if (opts.demo) seedDemo(store, log);
-  const deps = guestDeps(opts);
+  const tokenAudit = createTokenAudit({ now: Date.now, log: log.child({ component: 'token-audit' }) });
+  const deps = guestDeps(opts, tokenAudit);
+  const requiredHeader = parseRequiredHeader(config.requiredHeader);
+  const gate = createConnectionGate({
+    maxTotal: config.maxGuestConnections,
+    maxPerGuest: config.maxConnectionsPerGuest,
+    log,
+  });
   const servers: Server[] = [];
   const endpoints: RunningService['endpoints'] = [];
   try {
@@ -70,26 +82,36 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         scope: `network ${network.id}`,
       });
       const server = createGuestServer(
-        createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }),
+        createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true, requiredHeader }),
         log.child({ listener: 'direct', network: network.name }),
+        GUEST_SERVER_DEFAULTS,
+        { gate, perGuest: true },
       );
       const { host, port } = parseHostPort(direct.listen, 'direct_listeners');
       const bound = await listenTcp(server, host, port, `direct listener of network "${network.name}"`);
       servers.push(server);
       endpoints.push({ kind: 'direct', address: hostPort(bound) });
     }
-    await startSigned(opts, deps, servers, endpoints);
+    await startSigned(opts, deps, gate, servers, endpoints);
     if (config.taggedSocket !== '') {
       const server = createGuestServer(
-        createGuestHandler({ ...deps, identify: createTaggedIdentifier({ store }) }),
+        createGuestHandler({ ...deps, identify: createTaggedIdentifier({ store }), requiredHeader }),
         log.child({ listener: 'tagged' }),
+        GUEST_SERVER_DEFAULTS,
+        { gate, perGuest: false },
       );
       await listenUnix(server, config.taggedSocket, 0o660, 'tagged listener');
       servers.push(server);
       endpoints.push({ kind: 'tagged', address: config.taggedSocket });
     }
-    const created = await startAdmin(opts, servers, endpoints);
-    const attachments = config.attachNetworks ? createAttachments(opts, deps) : null;
+    const created = await startAdmin(opts, tokenAudit, servers, endpoints);
+    const attachments = config.attachNetworks
+      ? createAttachments(
+          opts,
+          { ...deps, ...(requiredHeader === undefined ? {} : { requiredHeader }) },
+          gate,
+        )
+      : null;
     await attachments?.start();
     log.info('service.started', 'openimds is serving', {
       endpoints,
@@ -114,6 +136,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 function createAttachments(
   opts: ServiceOptions,
   deps: Omit<GuestHandlerDeps, 'identify'>,
+  gate: ConnectionGate,
 ): AttachmentSupervisor {
   const { config, store, log } = opts;
   return createAttachmentSupervisor({
@@ -126,6 +149,8 @@ function createAttachments(
       return createGuestServer(
         createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }),
         log.child({ listener: 'network', namespace: group.namespace }),
+        GUEST_SERVER_DEFAULTS,
+        { gate, perGuest: true },
       );
     },
     plumbing: config.applyPlumbing ? createPlumbing({ config, store, log }) : null,
@@ -134,7 +159,7 @@ function createAttachments(
   });
 }
 
-function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
+function guestDeps(opts: ServiceOptions, tokenAudit: TokenAudit): Omit<GuestHandlerDeps, 'identify'> {
   const { config, store, log } = opts;
   const providers = new Set(config.vendordataProviders);
   const staticVendorData = providers.has('StaticJSON') ? readVendorData(config.vendordataJsonFile) : null;
@@ -158,6 +183,13 @@ function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
       log,
     }),
     randomBytes,
+    tokenPolicy: { default: config.httpTokens, paths: config.httpTokensPaths },
+    tokenAudit,
+    admission: createAdmitter({
+      ratePerSecond: config.admissionRate,
+      burst: config.admissionBurst,
+      now: Date.now,
+    }),
     today: opts.today ?? (() => new Date().toISOString().slice(0, 10)),
     log,
   };
@@ -166,6 +198,7 @@ function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
 async function startSigned(
   opts: ServiceOptions,
   deps: Omit<GuestHandlerDeps, 'identify'>,
+  gate: ConnectionGate,
   servers: Server[],
   endpoints: RunningService['endpoints'],
 ): Promise<void> {
@@ -190,6 +223,8 @@ async function startSigned(
   const server = createGuestServer(
     createGuestHandler({ ...deps, identify }),
     log.child({ listener: 'signed' }),
+    GUEST_SERVER_DEFAULTS,
+    { gate, perGuest: false },
   );
   const { host, port } = parseHostPort(config.signedListen, 'signed_listen');
   const bound = await listenTcp(server, host, port, 'signed listener');
@@ -199,6 +234,7 @@ async function startSigned(
 
 async function startAdmin(
   opts: ServiceOptions,
+  tokenAudit: TokenAudit,
   servers: Server[],
   endpoints: RunningService['endpoints'],
 ): Promise<string | undefined> {
@@ -212,6 +248,7 @@ async function startAdmin(
     newId: randomUUID,
     randomBytes,
     readFile: refuseFileReads,
+    tokenAudit,
   };
   const server = createAdminServer((req) => handleAdmin(admin, req));
   const { host, port } = parseHostPort(config.adminListen, 'admin_listen');

@@ -2,6 +2,7 @@
 // A listener never crashes on input: anything thrown becomes a logged 500.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import type { ConnectionGate } from './connection-gate.js';
 import { createLimitedServer, GUEST_SERVER_DEFAULTS, type GuestServerLimits } from './limited-server.js';
 import { peerAddress } from './peer-address.js';
 import { errorResponse } from './error-page.js';
@@ -11,10 +12,17 @@ export function createGuestServer(
   handler: GuestHandler,
   log: Logger,
   limits: GuestServerLimits = GUEST_SERVER_DEFAULTS,
+  /** Connection caps shared by the service's guest listeners; perGuest where the peer is the guest. */
+  connections?: { gate: ConnectionGate; perGuest: boolean },
 ): Server {
-  return createLimitedServer((req, res) => {
+  const server = createLimitedServer((req, res) => {
     void serve(req, res, handler, log, limits);
   }, limits);
+  if (connections !== undefined) {
+    const { gate, perGuest } = connections;
+    server.on('connection', (socket) => gate.admit(socket, perGuest));
+  }
+  return server;
 }
 
 async function serve(

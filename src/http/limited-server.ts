@@ -22,6 +22,8 @@ export const GUEST_SERVER_DEFAULTS: GuestServerLimits = {
   maxUrlBytes: 4096,
 };
 
+const CHECK_INTERVAL_MS = 1000;
+
 const EARLY_REASONS: Record<number, string> = {
   400: 'Bad Request',
   408: 'Request Timeout',
@@ -43,6 +45,9 @@ export function createLimitedServer(
       maxHeaderSize: limits.maxHeaderBytes,
       requestTimeout: limits.requestTimeoutMs,
       headersTimeout: limits.headersTimeoutMs,
+      // How often those two are enforced (node's default, 30 s, would let a slow client hold a
+      // connection three times longer than the header timeout says).
+      connectionsCheckingInterval: CHECK_INTERVAL_MS,
     },
     onRequest,
   );

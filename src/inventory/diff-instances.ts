@@ -40,6 +40,7 @@ const FIELDS: ReadonlyArray<[keyof InstanceInput, string]> = [
   ['userData', 'user_data'],
   ['vendorData', 'vendor_data'],
   ['tags', 'tags'],
+  ['httpTokens', 'http_tokens'],
 ];
 /** Rendered by Nova in a fixed key order: the order of keys in the file does not matter. */
 const SHAPE_FIELDS = new Set<keyof InstanceInput>(['keypairs', 'blockDevices', 'devices']);

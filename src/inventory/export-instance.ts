@@ -43,6 +43,7 @@ export function exportInstance(
     ...exportUserData(i.userData),
     vendor_data: i.vendorData,
     tags: i.tags,
+    http_tokens: i.httpTokens,
     ports: ports.map((p) => exportPort(p, networkName)),
   });
   return out;

@@ -89,6 +89,8 @@ export interface Instance {
   vendorData: Record<string, unknown> | null;
   /** Free-form tags (not shown to the guest by Nova's API). */
   tags: string[];
+  /** IMDSv2 session-token policy for this instance; null: the service's default (http_tokens setting). */
+  httpTokens: HttpTokens | null;
   /** Guest-posted password (write-once, reference §2.12); null until set. */
   password: string | null;
   /** ISO 8601 UTC. */
@@ -96,6 +98,13 @@ export interface Instance {
   /** Bumped by every change to the instance or its ports; render caches key on it. */
   revision: number;
 }
+
+/**
+ * Session-token policy (AWS MetadataOptions.HttpTokens, plus audit): optional serves requests without a
+ * token; audit serves them too but counts and logs them; required answers them 401.
+ */
+export type HttpTokens = 'optional' | 'audit' | 'required';
+export const HTTP_TOKENS_VALUES: readonly HttpTokens[] = ['optional', 'audit', 'required'];
 
 /** Nova's API-side limit for user data (reference §2.10). */
 export const USER_DATA_MAX_BYTES = 65535;

@@ -20,6 +20,7 @@ import {
   type Item,
 } from './inventory-edit.js';
 import { portEdits } from './port-edits.js';
+import type { TokenAudit } from './token-audit.js';
 
 export interface AdminRequest {
   method: string;
@@ -38,6 +39,8 @@ export interface AdminResponse {
 export interface AdminDeps extends EditDeps {
   token: string;
   log: Logger;
+  /** Tokenless-request counts of instances under http_tokens: audit (GET /v1/token-audit). */
+  tokenAudit?: Pick<TokenAudit, 'snapshot'>;
 }
 
 type Params = Record<string, string>;
@@ -102,7 +105,22 @@ const ROUTES: Array<[string, string, Handler]> = [
     (d) => ({ status: 200, contentType: 'application/yaml', body: exportInventory(d.store.snapshot()) }),
   ],
   ['POST', '/v1/inventory', applyInventoryRoute],
+  ['GET', '/v1/token-audit', (d) => json(200, tokenAuditReport(d))],
 ];
+
+function tokenAuditReport(d: AdminDeps) {
+  return {
+    instances: (d.tokenAudit?.snapshot() ?? []).map((e) => ({
+      instance_uuid: e.instanceUuid,
+      instance_name: e.instanceName,
+      tokenless_requests: e.tokenless,
+      token_requests: e.withToken,
+      first_tokenless_at: e.firstTokenlessAt,
+      last_tokenless_at: e.lastTokenlessAt,
+      last_tokenless_path: e.lastTokenlessPath,
+    })),
+  };
+}
 
 /** Handles one admin request; never throws (errors become the error model as JSON). */
 export function handleAdmin(deps: AdminDeps, req: AdminRequest): AdminResponse {

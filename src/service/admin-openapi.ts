@@ -133,6 +133,14 @@ export function adminOpenApi(): unknown {
           responses: { 200: plan, 400: error, 401: error, 409: error },
         },
       },
+      '/v1/token-audit': {
+        get: {
+          tags: ['instances'],
+          summary:
+            'Requests without a session token from instances under http_tokens: audit, counted since the service started',
+          responses: { 200: { description: 'OK' }, 401: error },
+        },
+      },
       '/v1/openapi.json': {
         get: { security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
       },

@@ -6,10 +6,14 @@ import type { GuestHandler, GuestRequest, GuestResponse } from '../http/guest-re
 import type { Logger } from '../log.js';
 import type { MetadataResult } from '../metadata/metadata-result.js';
 import type { InstanceRecord } from '../model/instance-record.js';
+import type { HttpTokens } from '../model/instance.js';
 import type { Store } from '../store/store.js';
-import type { Identifier, Identity } from './identity.js';
+import type { Admitter } from './admission.js';
+import { headerValue, type Identifier, type Identity } from './identity.js';
 import { passwordRoute } from './password-route.js';
 import type { RenderCache } from './render-cache.js';
+import { carriesRequiredHeader, type RequiredHeader } from './required-header.js';
+import type { TokenAudit } from './token-audit.js';
 import { isTokenPath, tokenProblem, tokenRoute } from './token-route.js';
 
 /** The rendering functions the handler uses, passed in (src/metadata provides them). */
@@ -48,12 +52,28 @@ export interface GuestHandlerDeps {
    * the tagged and signed listeners, where X-Forwarded-For is the proxy protocol itself.
    */
   refuseForwardedTokenPut?: boolean;
+  /** Session-token policy; without it tokens are optional on the EC2 paths. */
+  tokenPolicy?: TokenPolicy;
+  /** Counts and logs tokenless requests of instances whose policy is audit. */
+  tokenAudit?: TokenAudit;
+  /** A header every request must carry (403 otherwise); set where the guest's own headers arrive. */
+  requiredHeader?: RequiredHeader;
+  /** Per-instance rate limit (429 beyond it); none: every request is admitted. */
+  admission?: Admitter;
   /** Today in UTC, YYYY-MM-DD (future-dated OpenStack versions are hidden until then). */
   today: () => string;
   log: Logger;
 }
 
+export interface TokenPolicy {
+  /** For instances whose http_tokens is not set. */
+  default: HttpTokens;
+  /** ec2: the EC2 tree only (clients of the OpenStack tree do not send tokens); all: every path. */
+  paths: 'ec2' | 'all';
+}
+
 const SEED_BYTES = 512;
+const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 
 export function createGuestHandler(deps: GuestHandlerDeps): GuestHandler {
   const rootResponse: GuestResponse = {
@@ -72,12 +92,23 @@ export function createGuestHandler(deps: GuestHandlerDeps): GuestHandler {
     // GET / needs no identification (reference §2.2 step 1); /healthcheck is oslo's, also unauthenticated.
     if (normalized === 'root') return rootResponse;
     if (normalized !== undefined && normalized.path === '/healthcheck') return healthResponse;
+    if (deps.requiredHeader !== undefined && !carriesRequiredHeader(deps.requiredHeader, req.headers)) {
+      return errorResponse(403, `Requests must carry the header "${deps.requiredHeader.text}".`);
+    }
     const found = deps.identify(req);
     if (!found.ok) {
       deps.log.warn(found.log.event, found.log.msg, found.log.fields);
       return errorResponse(found.status, found.explanation);
     }
     if (normalized === undefined) return errorResponse(404);
+    if (deps.admission !== undefined) {
+      const admitted = deps.admission.admit(found.identity.instanceUuid);
+      if (!admitted.ok) {
+        return errorResponse(429, 'Too many requests from this instance; retry later.', {
+          'retry-after': String(admitted.retryAfterSeconds),
+        });
+      }
+    }
     return answer(deps, req, normalized.path, found.identity);
   };
 }
@@ -112,8 +143,8 @@ function answer(
   const isEc2 = !path.startsWith('/openstack');
   if (isEc2 && isTokenPath(path))
     return tokenRoute(req, path, record.instance.uuid, deps.tokens, deps.refuseForwardedTokenPut === true);
-  if (isEc2) {
-    const problem = tokenProblem(req, record.instance.uuid, deps.tokens);
+  if (isEc2 || deps.tokenPolicy?.paths === 'all') {
+    const problem = tokenPolicyProblem(deps, req, record, path);
     if (problem !== undefined) return problem;
   }
   let doc = entry.docs.get(path);
@@ -132,6 +163,29 @@ function answer(
     case 'other':
       return otherResult(deps, req, record, doc.result);
   }
+}
+
+/** A token sent must be valid; without one, the instance's policy decides (serve, audit or 401). */
+function tokenPolicyProblem(
+  deps: GuestHandlerDeps,
+  req: GuestRequest,
+  record: InstanceRecord,
+  path: string,
+): GuestResponse | undefined {
+  const problem = tokenProblem(req, record.instance.uuid, deps.tokens);
+  if (problem !== undefined) return problem;
+  const policy = record.instance.httpTokens ?? deps.tokenPolicy?.default ?? 'optional';
+  if (policy === 'optional') return undefined;
+  const hadToken = headerValue(req.headers, TOKEN_HEADER) !== undefined;
+  if (policy === 'audit') {
+    deps.tokenAudit?.record(record.instance, path, hadToken);
+    return undefined;
+  }
+  if (hadToken) return undefined;
+  return errorResponse(
+    401,
+    'A session token is required: PUT /latest/api/token with X-aws-ec2-metadata-token-ttl-seconds, then send the token as X-aws-ec2-metadata-token.',
+  );
 }
 
 function toCachedDoc(result: MetadataResult): CachedDoc {

@@ -94,10 +94,18 @@ function hintFor(code: string | undefined, where: string): string {
   }
 }
 
+/** After this, connections still open at shutdown (a request in progress, a client that never sent one) are cut. */
+const CLOSE_GRACE_MS = 2000;
+
 export function closeServer(server: Server): Promise<void> {
+  const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const cut = setTimeout(() => http.closeAllConnections?.(), CLOSE_GRACE_MS);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
     // End idle keep-alive connections so close() completes promptly.
-    (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    http.closeIdleConnections?.();
   });
 }

@@ -96,6 +96,7 @@ function instanceFromInput(input: InstanceInput, owned: StoreOwned): Instance {
     dedicatedCpus: input.dedicatedCpus,
     vendorData: input.vendorData,
     tags: input.tags,
+    httpTokens: input.httpTokens,
     ...owned,
   };
 }

@@ -123,6 +123,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX port_addresses_by_port ON port_addresses (port_id, ord);
     `,
   },
+  {
+    version: 2,
+    description: 'instances.http_tokens: per-instance session-token policy (NULL: the service default)',
+    sql: `
+      ALTER TABLE instances ADD COLUMN http_tokens TEXT
+        CHECK (http_tokens IS NULL OR http_tokens IN ('optional', 'audit', 'required'));
+    `,
+  },
 ];
 
 /** The schema version this code writes. */

@@ -47,6 +47,7 @@ export interface InstanceRow {
   password: string | null;
   created_at: string;
   user_data: Buffer | null;
+  http_tokens: string | null;
 }
 
 export interface PortRow {
@@ -162,6 +163,7 @@ export function instanceFromRow(row: InstanceRow): Instance {
     userData: row.user_data,
     vendorData: row.vendor_data === null ? null : (JSON.parse(row.vendor_data) as Instance['vendorData']),
     tags: JSON.parse(row.tags) as string[],
+    httpTokens: row.http_tokens as Instance['httpTokens'],
     password: row.password,
     createdAt: row.created_at,
     revision: row.revision,
@@ -200,5 +202,6 @@ export function instanceToRow(instance: Instance): InstanceRow {
     password: instance.password,
     created_at: instance.createdAt,
     user_data: instance.userData,
+    http_tokens: instance.httpTokens,
   };
 }

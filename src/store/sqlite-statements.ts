@@ -163,6 +163,7 @@ function upsertInstanceSql(): string {
     'password',
     'created_at',
     'user_data',
+    'http_tokens',
   ];
   // A replace never touches the write-once password (setPassword/clearPassword own it).
   const kept = new Set(['uuid', 'password']);

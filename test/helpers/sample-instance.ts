@@ -58,6 +58,7 @@ export function sampleInstance(n: number, overrides: Partial<InstanceInput> = {}
     userData: Buffer.from(`#cloud-config\nhostname: vm-${n}\n`),
     vendorData: null,
     tags: [],
+    httpTokens: null,
     ...overrides,
   };
 }

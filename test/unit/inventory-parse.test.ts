@@ -90,6 +90,7 @@ test('parseInventory() fills in the documented instance defaults', () => {
     userData: null,
     vendorData: null,
     tags: [],
+    httpTokens: null,
     ports: [
       {
         network: 'private',

@@ -107,6 +107,7 @@ export function instanceInput(over: Partial<InstanceInput> = {}): InstanceInput 
     userData: Buffer.from('#cloud-config\n'),
     vendorData: { cloud: { answer: 42 } },
     tags: ['blue'],
+    httpTokens: null,
     ...over,
   };
 }
