@@ -21,6 +21,9 @@ import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic
 import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
 import { createAdmitter } from '../service/admission.js';
 import { createPeerIdentifier } from '../service/identify-by-peer.js';
+import { awaitNeighbour, checkNeighbour } from '../service/neighbour-check.js';
+import { createNeighbourCache } from '../net/neighbour-cache.js';
+import { systemExec } from '../net/exec.js';
 import { createSignedIdentifier } from '../service/identify-signed.js';
 import { createTaggedIdentifier } from '../service/identify-tagged.js';
 import { closeServer, listenTcp, listenUnix } from '../service/listen.js';
@@ -143,15 +146,26 @@ function createAttachments(
     store,
     openSocket,
     namespaceExists: (name) => existsSync(`/run/netns/${name}`),
-    createServer: (group, networkIds) => {
+    createServer: (group, networkIds, current) => {
       const scope = `${group.networks.join(', ')} (${group.namespace ?? 'host namespace'})`;
-      const identify = createPeerIdentifier({ store, networkIds, scope });
-      return createGuestServer(
-        createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }),
-        log.child({ listener: 'network', namespace: group.namespace }),
+      const listenerLog = log.child({ listener: 'network', namespace: group.namespace });
+      // The neighbour check (docs/network.md): a cache per socket, started by the first request on a
+      // network that has the check on, stopped with the socket.
+      const neighbours = createNeighbourCache({
+        namespace: group.namespace,
+        exec: systemExec,
+        log: listenerLog,
+      });
+      const check = { store, networkIds, checks: () => current().neighbourChecks, neighbours };
+      const identify = checkNeighbour(createPeerIdentifier({ store, networkIds, scope }), check);
+      const server = createGuestServer(
+        awaitNeighbour(createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }), check),
+        listenerLog,
         GUEST_SERVER_DEFAULTS,
         { gate, perGuest: true },
       );
+      server.once('close', () => void neighbours.stop());
+      return server;
     },
     plumbing: config.applyPlumbing ? createPlumbing({ config, store, log }) : null,
     log,

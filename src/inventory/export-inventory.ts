@@ -33,13 +33,24 @@ function exportNetwork(network: Network, routerName: ReadonlyMap<string, string>
   if (network.mtu !== null) out['mtu'] = network.mtu;
   out['subnets'] = network.subnets.map(exportSubnet);
   if (network.attach !== null) {
-    const { namespace, interface: iface, mode, address, onlink } = network.attach;
+    const {
+      namespace,
+      interface: iface,
+      mode,
+      address,
+      onlink,
+      tokenHopLimit,
+      neighbourCheck,
+    } = network.attach;
     out['attach'] = {
       ...(namespace === null ? {} : { namespace }),
       interface: iface,
       mode,
       ...(address === null ? {} : { address }),
       ...(onlink === true ? { onlink: true } : {}),
+      // Absent is the default hop limit (1); null is written as "off".
+      ...(tokenHopLimit === undefined ? {} : { token_hop_limit: tokenHopLimit ?? 'off' }),
+      ...(neighbourCheck === true ? { neighbour_check: true } : {}),
     };
   }
   return out;

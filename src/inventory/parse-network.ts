@@ -2,6 +2,8 @@
 // gateway, … at network level) or a `subnets` list — never both.
 import type { Attachment, AttachMode } from '../model/network.js';
 import { cidrContains, parseInterface } from '../ip/address.js';
+import { TOKEN_HOP_LIMIT_DEFAULT, TOKEN_HOP_LIMIT_MAX, TOKEN_HOP_LIMIT_MIN } from '../net/token-hop-limit.js';
+import { describeValue } from './describe-value.js';
 import { checkUuid } from './check-address.js';
 import type { DesiredNetwork, DesiredSubnet } from './desired-inventory.js';
 import type { IssueList, PathPart } from './inventory-issue.js';
@@ -19,7 +21,15 @@ export const NETWORK_KEYS = [
   'subnets',
   'attach',
 ] as const;
-const ATTACH_KEYS = ['namespace', 'interface', 'mode', 'address', 'onlink'] as const;
+const ATTACH_KEYS = [
+  'namespace',
+  'interface',
+  'mode',
+  'address',
+  'onlink',
+  'token_hop_limit',
+  'neighbour_check',
+] as const;
 const ATTACH_MODES: readonly AttachMode[] = ['onlink', 'router', 'isolated'];
 /** IPv4's minimum MTU (RFC 791) up to the largest a Linux link takes. */
 const MTU_MIN = 68;
@@ -96,14 +106,38 @@ function readAttach(network: MapReader, issues: IssueList): Attachment | null | 
       `only router mode takes onlink: mode "${mode}" binds 169.254.169.254/32 on the interface anyway`,
     );
   }
+  const hopLimit = readTokenHopLimit(r);
+  const neighbourCheck = r.has('neighbour_check') ? r.boolean('neighbour_check') : false;
   if (iface === undefined || address === undefined || onlink === undefined) return undefined;
+  if (hopLimit === undefined || neighbourCheck === undefined) return undefined;
+  // Defaults are left out, so the stored attachment of a network that does not mention them is the same
+  // as before these keys existed (and the supervisor sees no change).
   return {
     namespace: namespace ?? null,
     interface: iface,
     mode,
     address,
     ...(onlink ? { onlink: true } : {}),
+    ...(hopLimit === TOKEN_HOP_LIMIT_DEFAULT ? {} : { tokenHopLimit: hopLimit }),
+    ...(neighbourCheck ? { neighbourCheck: true } : {}),
   };
+}
+
+/** attach.token_hop_limit: 1..64, or off (false, or null) for no limit; absent is the default, 1. */
+function readTokenHopLimit(r: MapReader): number | null | undefined {
+  if (!r.has('token_hop_limit')) return TOKEN_HOP_LIMIT_DEFAULT;
+  const value = r.raw('token_hop_limit');
+  if (value === 'off' || value === false || value === null) return null;
+  const inRange =
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= TOKEN_HOP_LIMIT_MIN &&
+    value <= TOKEN_HOP_LIMIT_MAX;
+  if (inRange) return value;
+  return r.fail(
+    'token_hop_limit',
+    `must be ${TOKEN_HOP_LIMIT_MIN}..${TOKEN_HOP_LIMIT_MAX} (the IP TTL of token replies) or off, got ${describeValue(value)}`,
+  );
 }
 
 /** attach.address: an interface CIDR ("10.0.0.2/24"); isolated mode needs one (dnsmasq serves from it). */

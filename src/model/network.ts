@@ -49,6 +49,17 @@ export interface Attachment {
    * arrive on that interface and the same nft redirect takes them to :9697. Absent means false.
    */
   onlink?: boolean;
+  /**
+   * IP TTL of token replies (PUT /latest/api/token) leaving on this interface, 1..64, so a container
+   * behind the guest's NAT cannot obtain a token (AWS HttpPutResponseHopLimit); null turns it off.
+   * Absent means the default, 1 (src/net/token-hop-limit.ts, docs/network.md "Token hop limit").
+   */
+  tokenHopLimit?: number | null;
+  /**
+   * Refuse (403) a guest whose MAC in the namespace's neighbour table is not its port's MAC
+   * (docs/network.md "Neighbour check"). Absent means false.
+   */
+  neighbourCheck?: boolean;
 }
 
 export interface Network {

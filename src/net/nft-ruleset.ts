@@ -53,7 +53,7 @@ export function nftRuleset(interfaces: readonly RedirectInterface[]): string {
 }
 
 /** A quoted nft string; refuses what would end the quote or the line rather than escape it. */
-function nftString(text: string): string {
+export function nftString(text: string): string {
   if (/["\\\n\r\t]/.test(text) || /[^\x20-\x7e]/.test(text)) {
     throw new ImdsError('CONFIG_INVALID', `Cannot put ${JSON.stringify(text)} into an nft ruleset`, {
       hint: 'Use an interface name of printable ASCII without quotes or backslashes',

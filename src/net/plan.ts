@@ -9,6 +9,8 @@ import { hostedPorts, type HostedPort, type InstancesWithPorts } from './hosted-
 import { onlinkCommands, type ApplyRemove } from './onlink-commands.js';
 import { describeNamespace, type PlanCommand } from './plan-command.js';
 import { routerCommands } from './router-commands.js';
+import { tokenHopCommands } from './token-hop-commands.js';
+import { tokenHopLimit } from './token-hop-limit.js';
 
 export interface PlanSection {
   /** For people: what this section plumbs, and where. */
@@ -65,7 +67,31 @@ export function plumbingPlan(attached: readonly Network[], opts: PlumbingOptions
       sections.push(routerSection(attached, network.attach!.namespace, opts.only));
     }
   }
+  const namespaces = new Set(
+    attached.filter((n) => opts.only === undefined || n.id === opts.only).map((n) => n.attach!.namespace),
+  );
+  for (const namespace of namespaces) sections.push(tokenHopSection(attached, namespace, opts.only));
   return { sections };
+}
+
+/** One token hop-limit table per namespace, from all of its attached networks (after the others). */
+function tokenHopSection(attached: readonly Network[], namespace: string | null, only?: string): PlanSection {
+  const networks = attached.filter((n) => n.attach!.namespace === namespace);
+  const limited = networks.flatMap((n) => {
+    const hopLimit = tokenHopLimit(n.attach!);
+    return hopLimit === null
+      ? []
+      : [{ interface: n.attach!.interface, networkId: n.id, mode: n.attach!.mode, hopLimit }];
+  });
+  const removing = new Set(only === undefined ? networks.map((n) => n.id) : [only]);
+  const names = networks.map((n) => `"${n.name}"`).join(', ');
+  return {
+    title: `token hop limit in ${describeNamespace(namespace)}: network${networks.length > 1 ? 's' : ''} ${names}`,
+    namespace,
+    networks: networks.map((n) => n.name),
+    ...tokenHopCommands(namespace, limited, removing),
+    dnsmasq: null,
+  };
 }
 
 /** onlink and isolated: addresses on the interface; isolated adds dnsmasq. */

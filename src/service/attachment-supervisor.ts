@@ -20,8 +20,12 @@ export interface AttachmentDeps {
   store: Pick<Store, 'listNetworks' | 'changeMark' | 'networkIdsOfRouter'>;
   openSocket: OpenSocket;
   namespaceExists: (name: string) => boolean;
-  /** A guest server for a listener group; `networkIds` is read per request. */
-  createServer: (group: ListenerGroup, networkIds: () => readonly string[]) => Server;
+  /** A guest server for a listener group; `networkIds` and `current` are read per request. */
+  createServer: (
+    group: ListenerGroup,
+    networkIds: () => readonly string[],
+    current: () => ListenerGroup,
+  ) => Server;
   plumbing: Plumbing | null;
   log: Logger;
   pollMs: number;
@@ -118,7 +122,11 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
       const handle = await deps.openSocket(group.namespace, group.host, group.port);
       // The networks a socket serves can change while it stays open: the server reads them per request.
       const served = { group };
-      const server = deps.createServer(group, () => served.group.networkIds);
+      const server = deps.createServer(
+        group,
+        () => served.group.networkIds,
+        () => served.group,
+      );
       await new Promise<void>((resolve) => server.listen(handle, () => resolve()));
       active.set(group.key, { served, server });
       const wasWaiting = waiting.delete(group.key);
@@ -191,9 +199,12 @@ export function createAttachmentSupervisor(deps: AttachmentDeps): AttachmentSupe
   };
 }
 
-/** Same attachment, with defaults spelled out (onlink: false and an absent onlink are the same). */
+/**
+ * Same attachment, with defaults spelled out (onlink: false and an absent onlink are the same).
+ * neighbourCheck needs no plumbing (the listener reads it per request), so it is left out.
+ */
 function sameAttachment(a: Network, b: Network): boolean {
   const canon = (n: Network) =>
-    n.attach === null ? null : { ...n.attach, onlink: n.attach.onlink === true };
+    n.attach === null ? null : { ...n.attach, onlink: n.attach.onlink === true, neighbourCheck: undefined };
   return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
 }

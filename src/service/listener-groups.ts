@@ -21,6 +21,8 @@ export interface ListenerGroup {
   networkIds: string[];
   /** The attached networks that asked for this socket (for logs and plumbing). */
   networks: string[];
+  /** Networks here with attach.neighbour_check on, and the interface their guests' neighbours are on. */
+  neighbourChecks: Array<{ networkId: string; interface: string }>;
 }
 
 export function listenerGroups(
@@ -41,10 +43,13 @@ export function listenerGroups(
       port,
       networkIds: [],
       networks: [],
+      neighbourChecks: [],
     };
     const served = router && network.routerId !== null ? networksOfRouter(network.routerId) : [network.id];
     for (const id of served) if (!group.networkIds.includes(id)) group.networkIds.push(id);
     group.networks.push(network.name);
+    if (network.attach.neighbourCheck === true)
+      group.neighbourChecks.push({ networkId: network.id, interface: network.attach.interface });
     groups.set(key, group);
   }
   return [...groups.values()];

@@ -112,7 +112,8 @@ test('router: applied twice, one nft table redirects 169.254.169.254:80 to :9697
   assert.equal(table.stdout.match(/tcp dport 9697 drop/g)?.length, 1, table.stdout);
   assert.equal(table.stdout.match(/ct status dnat accept/g)?.length, 1, table.stdout);
   const tables = await net.run(net.serviceNs, ['nft', 'list', 'tables']);
-  assert.equal(tables.stdout.match(/table ip openimds/g)?.length, 1);
+  assert.equal(tables.stdout.match(/^table ip openimds$/gm)?.length, 1, tables.stdout);
+  assert.equal(tables.stdout.match(/^table ip openimds_token$/gm)?.length, 1, 'the token hop-limit table');
 
   await listenIn(net, net.serviceNs, '0.0.0.0', 9697);
   assert.equal(await connectFrom(net, net.guestNs, METADATA_ADDRESS, 80), 'ok hello 9697', 'redirected');
@@ -140,6 +141,7 @@ test('router: applied twice, one nft table redirects 169.254.169.254:80 to :9697
   const gone = await net.run(net.serviceNs, ['nft', 'list', 'table', 'ip', 'openimds'], { check: false });
   assert.notEqual(gone.code, 0);
   assert.match(gone.stderr, /No such file or directory/);
+  assert.equal((await net.run(net.serviceNs, ['nft', 'list', 'tables'])).stdout, '', 'both tables gone');
 });
 
 test('isolated: dnsmasq under the supervisor gives a real dhclient its address, the 121 route and the default route', async (t) => {

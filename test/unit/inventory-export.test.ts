@@ -89,6 +89,21 @@ test('exportInventory() output re-applies to the same snapshot with an empty pla
   );
 });
 
+test('exportInventory() writes attach.token_hop_limit (off for none) and neighbour_check, and they re-apply', () => {
+  const gen = testGenerators();
+  const text =
+    'networks:\n  - name: a\n    cidr: 10.0.0.0/24\n    attach: { interface: br-a, token_hop_limit: 3, neighbour_check: true }\n' +
+    '  - name: b\n    cidr: 10.1.0.0/24\n    attach: { interface: br-b, token_hop_limit: off }\n';
+  const state = stateAfter(EMPTY, text);
+  const exported = exportInventory(state);
+  assert.match(
+    exported,
+    /interface: br-a\n {6}mode: onlink\n {6}token_hop_limit: 3\n {6}neighbour_check: true\n/,
+  );
+  assert.match(exported, /interface: br-b\n {6}mode: onlink\n {6}token_hop_limit: off\n/);
+  assert.equal(planFor(state, exported, gen).empty, true);
+});
+
 test('exportInventory() quotes values YAML would read as something else', () => {
   const tags = ['a, b', '#c', '3', 'null', ' lead', 'e: f', '"q"'];
   const state = stateAfter(

@@ -332,3 +332,25 @@ test('parseInventory() takes attach.onlink for router mode only', () => {
       ),
   );
 });
+
+test('parseInventory() takes attach.token_hop_limit 1..64 or off, and attach.neighbour_check as a boolean', () => {
+  const net = (extra: string) => `${NET}    attach:\n      interface: virbr0\n${extra}`;
+  const attachOf = (extra: string) =>
+    parseInventory(net(extra), 'inventory.yaml', () => Buffer.alloc(0)).desired.networks[0]!.attach!;
+  assert.equal(attachOf('').tokenHopLimit, undefined, 'absent: the default, left out');
+  assert.equal(attachOf('      token_hop_limit: 1\n').tokenHopLimit, undefined, '1 is the default');
+  assert.equal(attachOf('      token_hop_limit: 64\n').tokenHopLimit, 64);
+  assert.equal(attachOf('      token_hop_limit: off\n').tokenHopLimit, null);
+  assert.equal(attachOf('      token_hop_limit: false\n').tokenHopLimit, null);
+  assert.equal(attachOf('      neighbour_check: true\n').neighbourCheck, true);
+  assert.equal(attachOf('      neighbour_check: false\n').neighbourCheck, undefined);
+  assert.deepEqual(issuesOf(net('      token_hop_limit: 65\n')), [
+    'inventory.yaml: networks[0].attach.token_hop_limit: must be 1..64 (the IP TTL of token replies) or off, got the number 65',
+  ]);
+  assert.deepEqual(issuesOf(net('      token_hop_limit: "on"\n')), [
+    'inventory.yaml: networks[0].attach.token_hop_limit: must be 1..64 (the IP TTL of token replies) or off, got the string "on"',
+  ]);
+  assert.deepEqual(issuesOf(net('      neighbour_check: yes\n')), [
+    'inventory.yaml: networks[0].attach.neighbour_check: expected true or false, got the string "yes"',
+  ]);
+});

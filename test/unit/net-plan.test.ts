@@ -42,6 +42,8 @@ test('networkPlan() makes one router section per namespace, covering all its rou
     [
       ['q1', ['a', 'c']],
       ['q2', ['b']],
+      ['q1', ['a', 'c']], // then the token hop-limit table of each namespace
+      ['q2', ['b']],
     ],
   );
   const only = networkPlan(snapshot(r('a', 'qr-a', 'q1'), r('c', 'qr-c', 'q1')), { ...DIRS, network: 'c' });
@@ -87,9 +89,12 @@ test('applyPlan() runs the commands in order, with stdin, through the injected e
       'ip -n ns1 link set dev tap-a up',
       'ip -n ns1 addr replace 169.254.169.254/32 dev tap-a',
       'ip netns exec q1 nft -f -',
+      'ip netns exec ns1 nft -f -',
+      'ip netns exec q1 nft -f -',
     ],
   );
   assert.match(calls[2]!.input!, /^table ip openimds$/m);
+  assert.match(calls[3]!.input!, /^table ip openimds_token$/m);
 });
 
 test('applyPlan() stops at the first failure with PLUMBING_FAILED, the command and a hint', async () => {
@@ -114,9 +119,14 @@ test('removePlan() accepts "already gone" answers, old and new iproute2 wording,
     'Error: ipv4: Address not found.',
     'RTNETLINK answers: Cannot assign requested address',
   ]) {
-    const { exec, calls } = fakeExec(() => ({ code: 2, stderr: `${stderr}\n` }));
+    const { exec, calls } = fakeExec((line) => ({
+      code: 2,
+      stderr: line.includes('nft')
+        ? 'Error: Could not process rule: No such file or directory\n'
+        : `${stderr}\n`,
+    }));
     await removePlan(plan, exec);
-    assert.equal(calls.length, 2);
+    assert.equal(calls.length, 3);
   }
 });
 

@@ -43,8 +43,11 @@ test('sync() applies every attached network and hands the isolated ones, with th
       'ip link set dev tap-a up',
       'ip addr replace 169.254.169.254/32 dev tap-a',
       'ip addr replace 10.0.0.2/24 dev tap-a',
+      'ip netns exec q1 nft -f -',
+      'nft -f -',
     ],
   );
+  assert.match(calls[4]!.input!, /^table ip openimds_token$/m);
   assert.deepEqual(pool.log, ['sync iso:1']);
 });
 
@@ -58,8 +61,9 @@ test('sync() goes on past a failing network and then throws what failed', async 
     .sync([router('a', 'qr-a'), broken, isolated])
     .catch((e: unknown) => e)) as ImdsError;
   assert.equal(err.code, 'PLUMBING_FAILED');
-  assert.match(err.message, /Cannot plumb 2 of the attached networks/);
-  assert.equal(calls.length, 4, 'the isolated network was still applied');
+  // the router table and the token table of q1 fail; the broken network never gets that far
+  assert.match(err.message, /Cannot plumb 3 of the attached networks/);
+  assert.equal(calls.length, 6, 'the isolated network was still applied');
 });
 
 test('remove() of one network in a shared router namespace rewrites the table from the others', async () => {
@@ -69,14 +73,16 @@ test('remove() of one network in a shared router namespace rewrites the table fr
   await plumbing.sync([router('a', 'qr-a'), router('b', 'qr-b')]);
   calls.length = 0;
   await plumbing.remove(router('a', 'qr-a'));
-  assert.equal(calls.length, 1);
-  assert.match(calls[0]!.input!, /"qr-b"/);
-  assert.doesNotMatch(calls[0]!.input!, /"qr-a"/);
+  assert.equal(calls.length, 2, 'the redirect table and the token table');
+  for (const call of calls) {
+    assert.match(call.input!, /"qr-b"/);
+    assert.doesNotMatch(call.input!, /"qr-a"/);
+  }
   calls.length = 0;
   await plumbing.remove(router('b', 'qr-b'));
   assert.deepEqual(
     calls.map((c) => c.line),
-    ['ip netns exec q1 nft delete table ip openimds'],
+    ['ip netns exec q1 nft delete table ip openimds', 'ip netns exec q1 nft delete table ip openimds_token'],
   );
   assert.deepEqual(pool.log.slice(-2), ['stop a', 'stop b']);
 });
