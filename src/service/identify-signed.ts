@@ -25,7 +25,7 @@ export function createSignedIdentifier(deps: {
         explanation: 'Invalid proxy request signature.',
         log: {
           event: 'signed.signature_mismatch',
-          msg: `X-Instance-ID-Signature "${signature.slice(0, 80)}" does not match the expected signature for id "${instanceId.slice(0, 80)}" (request from ${forwardedFor ?? req.peerAddress}); the shared secrets probably differ`,
+          msg: `X-Instance-ID-Signature ${describeSignature(signature)} does not match the expected signature for id "${instanceId.slice(0, 80)}" (request from ${forwardedFor ?? req.peerAddress}); the shared secrets probably differ`,
           fields: { instanceId: instanceId.slice(0, 80), forwardedFor, peer: req.peerAddress },
         },
       };
@@ -62,4 +62,14 @@ function missing(header: string): IdentifyResult {
     explanation,
     log: { event: 'identify.refused', msg: explanation, fields: {} },
   };
+}
+
+/**
+ * Enough of a received signature to tell two apart in logs, never all of it: a misconfigured client
+ * may send a secret in its place, and logs travel further than secrets should.
+ */
+function describeSignature(signature: string): string {
+  return signature.length <= 8
+    ? `of ${signature.length} characters`
+    : `"${signature.slice(0, 6)}…" (${signature.length} characters)`;
 }
