@@ -183,7 +183,7 @@ test('openimds serve killed with SIGKILL under load and restarted: errors only w
         `${writer.acked} admin writes acknowledged of ${writer.sent}`,
     );
     assert.deepEqual(load.wrong, [], 'no guest ever got another instance’s data');
-    assert.ok(served > 100, `guests were served before and after (${served} answers)`);
+    assert.ok(served > 20, `guests were served before and after (${served} answers)`);
     assert.ok(failures.length > 0, 'the kill was seen by the guests');
     for (const f of [...failures, ...writer.failures]) {
       // A failure is a refused or cut connection, never a status, and only while nothing served.
