@@ -123,7 +123,12 @@ export const ERRORS = {
   STORE_UNAVAILABLE: {
     status: 503,
     exit: EXIT_CODES.config,
-    doc: 'The store cannot be opened or written (permissions, full disk, locked).',
+    doc: 'The store cannot be opened or written (permissions, locked, I/O error, not a database).',
+  },
+  STORE_FULL: {
+    status: 507,
+    exit: EXIT_CODES.config,
+    doc: 'The filesystem of the store is full: nothing was written; guests are still served what is stored.',
   },
   STORE_SCHEMA_TOO_NEW: {
     status: 500,

@@ -44,7 +44,7 @@ export function openStore(config: Config): Store {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
     throw new ImdsError(
-      'STORE_UNAVAILABLE',
+      (err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'STORE_FULL' : 'STORE_UNAVAILABLE',
       `Cannot create the data directory "${config.dataDir}": ${(err as NodeJS.ErrnoException).code}`,
       {
         hint: 'Choose a writable directory with --data-dir (or run as root for /var/lib/openimds)',

@@ -1,11 +1,13 @@
 // The node:http adapter for every guest-facing listener: tight limits first, then the core handler.
-// A listener never crashes on input: anything thrown becomes a logged 500.
+// A listener never crashes on input: anything thrown becomes a logged 500 (503 when the store
+// cannot take a write, see failure-response.ts).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { ConnectionGate } from './connection-gate.js';
 import { createLimitedServer, GUEST_SERVER_DEFAULTS, type GuestServerLimits } from './limited-server.js';
 import { peerAddress } from './peer-address.js';
 import { errorResponse } from './error-page.js';
+import { failureResponse } from './failure-response.js';
 import { BODY_MAX_BYTES, type GuestHandler, type GuestRequest, type GuestResponse } from './guest-request.js';
 
 export function createGuestServer(
@@ -42,8 +44,7 @@ async function serve(
       response = await handler(request);
     }
   } catch (err) {
-    log.error('listener.failed', 'Request handling threw; answered 500', { err, url: req.url });
-    response = errorResponse(500);
+    response = failureResponse(err, log, req.url);
   }
   writeResponse(req, res, response);
 }

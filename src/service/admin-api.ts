@@ -136,6 +136,9 @@ export function handleAdmin(deps: AdminDeps, req: AdminRequest): AdminResponse {
   } catch (err) {
     const e = toImdsError(err);
     if (e.code === 'INTERNAL') deps.log.error('admin.failed', e.message, { err, path: req.path });
+    // The store refused a write (full filesystem, lock): the operator must hear of it, not only the client.
+    else if (e.code === 'STORE_FULL' || e.code === 'STORE_UNAVAILABLE')
+      deps.log.error('admin.store_failed', e.message, { code: e.code, hint: e.hint, path: req.path });
     return json(e.status, { error: e.toJSON() });
   }
 }

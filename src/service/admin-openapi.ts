@@ -34,7 +34,7 @@ function collection(tag: string, item: string) {
       summary: `Add one (${item} item of the inventory format)`,
       parameters: [dryRun],
       requestBody: body(item),
-      responses: { 201: plan, 400: error, 401: error, 409: error },
+      responses: { 201: plan, 400: error, 401: error, 409: error, 503: error, 507: error },
     },
   };
 }
@@ -51,12 +51,12 @@ function member(tag: string, item: string) {
       summary: 'Replace it',
       parameters: [key(tag), dryRun],
       requestBody: body(item),
-      responses: { 200: plan, 400: error, 401: error, 404: error, 409: error },
+      responses: { 200: plan, 400: error, 401: error, 404: error, 409: error, 503: error, 507: error },
     },
     delete: {
       tags: [tag],
       parameters: [key(tag), dryRun],
-      responses: { 200: plan, 401: error, 404: error, 409: error },
+      responses: { 200: plan, 401: error, 404: error, 409: error, 503: error, 507: error },
     },
   };
 }
@@ -114,7 +114,7 @@ export function adminOpenApi(): unknown {
           tags: ['instances'],
           summary: 'Clear the guest-set password (as Nova os-server-password DELETE)',
           parameters: [key('instance')],
-          responses: { 200: { description: 'Cleared' }, 401: error, 404: error },
+          responses: { 200: { description: 'Cleared' }, 401: error, 404: error, 503: error, 507: error },
         },
       },
       '/v1/ports': collection('ports', 'Port'),
@@ -130,7 +130,7 @@ export function adminOpenApi(): unknown {
           summary: 'Apply an inventory (YAML or JSON); the body is the whole truth',
           parameters: [dryRun],
           requestBody: { required: true, content: { 'application/yaml': {}, 'application/json': {} } },
-          responses: { 200: plan, 400: error, 401: error, 409: error },
+          responses: { 200: plan, 400: error, 401: error, 409: error, 503: error, 507: error },
         },
       },
       '/v1/token-audit': {

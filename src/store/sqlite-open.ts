@@ -1,7 +1,8 @@
 // Opens the SQLite file with the settings the store relies on, and turns every way that can fail
-// into one STORE_UNAVAILABLE error that names the file and says what to check.
+// into one STORE_UNAVAILABLE (or STORE_FULL) error that names the file and says what to check.
 import Database from 'better-sqlite3';
 import { ImdsError } from '../errors.js';
+import { isStoreFull, storeFullError } from './sqlite-errors.js';
 import { checkSchema, migrate } from './sqlite-migrate.js';
 
 /** How long a writer waits for another process's transaction before giving up. */
@@ -25,6 +26,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
   } catch (err) {
     db?.close();
     if (err instanceof ImdsError) throw err;
+    if (isStoreFull(path, err)) throw storeFullError(path, 'open', err);
     throw new ImdsError('STORE_UNAVAILABLE', `Cannot open store "${path}" as SQLite failed: ${reason(err)}`, {
       hint: 'Check that the directory exists and is writable by this user, and that the file is an openimds SQLite database',
       cause: err,
