@@ -64,7 +64,7 @@ interface Guest {
 /** Namespaces, a second NIC in the guest, the inventory applied and openimds serving in the service side. */
 async function setUpGuest(
   t: TestContext,
-  opts: { zeroconfRoute?: boolean; userData?: Buffer } = {},
+  opts: { zeroconfRoute?: boolean; userData?: Buffer; httpTokens?: string } = {},
 ): Promise<Guest> {
   const net = await createTopology(t, { zeroconfRoute: opts.zeroconfRoute === true });
   created.push(net.guestNs, net.serviceNs);
@@ -77,7 +77,7 @@ async function setUpGuest(
   await net.run(net.serviceNs, ['ip', 'link', 'add', 'svc1', 'type', 'veth', ...peer]);
   await net.run(net.guestNs, ['ip', 'link', 'set', SECOND_INTERFACE, 'address', secondMac]);
   const service = await startOpenimds(t, net, {
-    inventory: inventory(net, secondMac, opts.userData ?? USER_DATA),
+    inventory: inventory(net, secondMac, opts.userData ?? USER_DATA, opts.httpTokens),
     network: 'guestnet',
     vendorData: VENDOR_DATA,
   });
@@ -102,7 +102,7 @@ async function setUpGuest(
 
 // guestnet: static addressing (no DHCP), a host route and a DNS server; the guest's eth0 is its port.
 // storage: DHCP, the port of the guest's eth1. user_data_base64 carries the bytes untouched.
-function inventory(net: Topology, secondMac: string, userData: Buffer): string {
+function inventory(net: Topology, secondMac: string, userData: Buffer, httpTokens = 'null'): string {
   const prefix = prefix24(net.serviceAddress);
   const storage = `10.214.${randomInt(1, 255)}`;
   return `
@@ -128,6 +128,7 @@ instances:
       - name: ops
         public_key: ${SSH_KEY}
     user_data_base64: ${userData.toString('base64')}
+    http_tokens: ${httpTokens}
     ports:
       - network: guestnet
         mac: ${net.guestMac}
@@ -256,7 +257,29 @@ test('cloud-init DataSourceOpenStack still reaches 169.254.169.254 on-link over 
 
 test('cloud-init DataSourceEc2 on platform "aws" takes an IMDSv2 token and sends it on every GET', async (t) => {
   if (!requirePrereq(t, PREREQ)) return;
-  const guest = await setUpGuest(t);
+  await crawlAwsWithToken(await setUpGuest(t));
+});
+
+test('cloud-init DataSourceEc2 on platform "aws" boots the same under http_tokens: required', async (t) => {
+  if (!requirePrereq(t, PREREQ)) return;
+  const guest = await setUpGuest(t, { httpTokens: 'required' });
+  await crawlAwsWithToken(guest);
+  // The same guest without a token is refused: the policy is on, and cloud-init met it.
+  const tokenless = await guest.net.run(guest.net.guestNs, [
+    'curl',
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+    '--max-time',
+    '5',
+    `${BASE_URL}/latest/meta-data/instance-id`,
+  ]);
+  assert.equal(tokenless.stdout, '401');
+});
+
+async function crawlAwsWithToken(guest: Guest): Promise<void> {
   // network_config is left unread: without a "network" key (Nova has none) it re-crawls everything on aws.
   const r = await guest.crawl({ datasource: 'ec2', platform: 'aws', skipNetworkConfig: true });
   const { summary } = r;
@@ -291,7 +314,7 @@ test('cloud-init DataSourceEc2 on platform "aws" takes an IMDSv2 token and sends
   assert.match(identity.instanceId ?? '', /^i-[0-9a-f]{8}$/);
   assert.equal(identity.availabilityZone, ZONE);
   assertEc2Data(r);
-});
+}
 
 test('cloud-init DataSourceEc2 on platform "unknown" crawls the IMDSv1 way (no token)', async (t) => {
   if (!requirePrereq(t, PREREQ)) return;
