@@ -14,6 +14,8 @@ export interface GuestRequest {
   body: Buffer;
   /** True when the body was longer than BODY_MAX_BYTES (the rest was not read). */
   bodyTooLarge: boolean;
+  /** True when an earlier request on the same connection was still unanswered (HTTP pipelining). */
+  pipelined?: boolean;
 }
 
 export interface GuestResponse {

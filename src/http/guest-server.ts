@@ -27,6 +27,9 @@ export function createGuestServer(
   return server;
 }
 
+/** Requests per connection not yet answered: more than one means the client pipelined. */
+const unanswered = new WeakMap<object, number>();
+
 async function serve(
   req: IncomingMessage,
   res: ServerResponse,
@@ -34,6 +37,10 @@ async function serve(
   log: Logger,
   limits: GuestServerLimits,
 ): Promise<void> {
+  const socket = req.socket;
+  const before = unanswered.get(socket) ?? 0;
+  unanswered.set(socket, before + 1);
+  res.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
   let response: GuestResponse;
   try {
     if ((req.url ?? '').length > limits.maxUrlBytes) {
@@ -41,6 +48,7 @@ async function serve(
       req.resume();
     } else {
       const request = await readRequest(req);
+      if (before > 0) request.pipelined = true;
       response = await handler(request);
     }
   } catch (err) {

@@ -4,11 +4,13 @@
 //
 // Node cannot set IP_TTL on a TCP socket, so the table recognises token exchanges itself: the
 // service's listener lives in this namespace in every mode, so each request passes its input hook
-// and each reply its output hook. A client data segment whose first byte is "P" (PUT, also POST)
+// and each reply its output hook. A client data segment whose first byte is "P" (PUT, also POST;
+// or CR/LF, which parsers skip before a request line)
 // marks the connection (one conntrack mark bit, ORed in, so other users of the mark keep theirs);
 // every later packet the service sends on a marked connection gets `ip ttl set N`. One byte cannot
 // be split across segments, so "P" + "UT /latest/api/token" in two writes is still caught; a PUT
-// pipelined behind another request in the same segment is not (docs/network.md "Token hop limit").
+// pipelined behind another request in the same segment is refused by the service instead (400,
+// token-route.ts; docs/network.md "Token hop limit").
 import { METADATA_REDIRECT_PORT, nftString } from './nft-ruleset.js';
 import { METADATA_ADDRESS } from './onlink-commands.js';
 import type { AttachMode } from '../model/network.js';
@@ -16,8 +18,11 @@ import type { AttachMode } from '../model/network.js';
 export const TOKEN_NFT_TABLE = 'ip openimds_token';
 /** The conntrack mark bit of connections that carried a PUT or POST to the listener. */
 export const TOKEN_CT_MARK = '0x00004000';
-/** "P": the first byte of PUT (and POST) at the start of a TCP payload (`@ih` = inner header, RFC 9293 data). */
-const FIRST_BYTE_P = '@ih,0,8 0x50';
+/**
+ * "P", the first byte of PUT (and POST), at the start of a TCP payload (`@ih` = inner header, the
+ * data); also CR and LF, which HTTP parsers skip before a request line, so "\r\nPUT …" is caught too.
+ */
+const FIRST_BYTE_P = '@ih,0,8 { 0x50, 0x0d, 0x0a }';
 
 export interface HopLimitInterface {
   interface: string;

@@ -24,6 +24,11 @@ export function tokenRoute(
   if (refuseForwarded && req.headers['x-forwarded-for'] !== undefined) {
     return errorResponse(403, 'Tokens are not issued to requests forwarded by a proxy (X-Forwarded-For).');
   }
+  // A PUT pipelined behind another request shares its TCP segment, where the hop limit's nft rule
+  // (which looks at the first byte of a segment) cannot see it; no real client pipelines a token PUT.
+  if (refuseForwarded && req.pipelined === true) {
+    return errorResponse(400, 'A token request must not be pipelined behind another request.');
+  }
   const header = headerValue(req.headers, 'x-aws-ec2-metadata-token-ttl-seconds');
   const ttl = parseTokenTtl(header);
   if (ttl === undefined) {

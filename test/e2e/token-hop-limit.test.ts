@@ -153,14 +153,18 @@ test(
     await assertLimited(h);
 
     // "P", then "UT …" a moment later: two TCP segments; the first byte alone marks the connection.
-    const split = await h.lab.run(h.container, [process.execPath, '-e', SPLIT_PUT_CLIENT, METADATA_ADDRESS], {
-      check: false,
-      timeoutMs: 10_000,
-    });
+    assert.equal(await sneakyPut(h.lab, h.container, 'split'), 'no reply', 'split PUT from the container');
+    // A leading CRLF (skipped by the parser) marks it too.
     assert.equal(
-      split.stdout.trim(),
+      await sneakyPut(h.lab, h.container, 'crlf'),
       'no reply',
-      `split PUT from the container: ${split.stdout}${split.stderr}`,
+      'CRLF-prefixed PUT from the container',
+    );
+    // Pipelined behind a GET, the segment starts with "G": the GET is answered, the PUT refused (400).
+    assert.equal(
+      await sneakyPut(h.lab, h.container, 'pipelined'),
+      'HTTP/1.1 200 OK|HTTP/1.1 400 Bad Request',
+      'pipelined PUT from the container',
     );
 
     await setAttach(h, { tokenHopLimit: null }, (table) => table === '');
@@ -170,15 +174,9 @@ test(
       200,
       `with the limit off the container gets a token: ${JSON.stringify(token)}`,
     );
-    const splitOff = await h.lab.run(
-      h.container,
-      [process.execPath, '-e', SPLIT_PUT_CLIENT, METADATA_ADDRESS],
-      {
-        check: false,
-        timeoutMs: 10_000,
-      },
-    );
-    assert.equal(splitOff.stdout.trim(), 'HTTP/1.1 200 OK', 'the split client works when nothing limits it');
+    // The clients themselves work when nothing limits them.
+    assert.equal(await sneakyPut(h.lab, h.container, 'split'), 'HTTP/1.1 200 OK');
+    assert.equal(await sneakyPut(h.lab, h.container, 'crlf'), 'HTTP/1.1 200 OK');
     assert.deepEqual(h.served.events('attach.plumbing_failed'), [], tailOf(h.served.logs()));
   },
 );
@@ -191,7 +189,7 @@ test(
     const h = await hopLab(t, 'router');
     assert.match(
       await tokenTable(h.lab, h.service),
-      /iifname "qr-lab" tcp dport 9697 ct status dnat @ih,0,8 0x50 ct mark set/,
+      /iifname "qr-lab" tcp dport 9697 ct status dnat @ih,0,8 \{ 0xa, 0xd, 0x50 \} ct mark set/,
     );
     await assertLimited(h);
 
@@ -208,16 +206,43 @@ test(
   },
 );
 
-// A client that sends the token PUT in two segments ("P", then the rest 200 ms later, Nagle off) and
-// prints the status line, or "no reply" after 3 s.
+// A hand-written client trying to slip a token PUT past the table, by argv[2]:
+//   split      "P", then the rest 200 ms later (two segments, Nagle off)
+//   crlf       "\r\nPUT …" in one segment (parsers skip a leading CRLF)
+//   pipelined  "GET …" and "PUT …" in one segment
+// It prints the status lines it got, joined by "|", or "no reply" after 3 s.
 const SPLIT_PUT_CLIENT = `
 const net = require('node:net');
+const put = 'PUT /latest/api/token HTTP/1.1\\r\\nHost: x\\r\\nX-aws-ec2-metadata-token-ttl-seconds: 60\\r\\nConnection: close\\r\\n\\r\\n';
+const get = 'GET /latest/meta-data/instance-id HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n';
+const how = process.argv[2] ?? 'split';
 const s = net.connect({ host: process.argv[1], port: 80, noDelay: true }, () => {
-  s.write('P');
-  setTimeout(() => s.write('UT /latest/api/token HTTP/1.1\\r\\nHost: x\\r\\nX-aws-ec2-metadata-token-ttl-seconds: 60\\r\\nConnection: close\\r\\n\\r\\n'), 200);
+  if (how === 'crlf') s.write('\\r\\n' + put);
+  else if (how === 'pipelined') s.write(get + put);
+  else {
+    s.write('P');
+    setTimeout(() => s.write(put.slice(1)), 200);
+  }
 });
 let out = '';
 s.on('data', (d) => (out += d));
 s.on('error', (e) => { console.log('error ' + e.code); process.exit(0); });
-setTimeout(() => { console.log(out === '' ? 'no reply' : out.split('\\r\\n')[0]); process.exit(0); }, 3000);
+setTimeout(() => {
+  const lines = out.match(/HTTP\\/1\\.1 \\d{3} [^\\r]*/g) ?? [];
+  console.log(lines.length === 0 ? 'no reply' : lines.join('|'));
+  process.exit(0);
+}, 3000);
 `;
+
+/** Runs SPLIT_PUT_CLIENT in a namespace; its one line of output. */
+async function sneakyPut(
+  lab: HopLab['lab'],
+  ns: string,
+  how: 'split' | 'crlf' | 'pipelined',
+): Promise<string> {
+  const r = await lab.run(ns, [process.execPath, '-e', SPLIT_PUT_CLIENT, METADATA_ADDRESS, how], {
+    check: false,
+    timeoutMs: 10_000,
+  });
+  return `${r.stdout.trim()}${r.stderr === '' ? '' : ` (${r.stderr.trim()})`}`;
+}

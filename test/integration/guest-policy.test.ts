@@ -226,3 +226,23 @@ test('connection caps: max_guest_connections bounds all listeners together', asy
   await new Promise((r) => setTimeout(r, 50));
   assert.equal((await s.send({ path: OS_META }, '127.0.0.2')).status, 200);
 });
+
+test('a token PUT pipelined behind another request is refused (400) on a direct listener', async (t) => {
+  const s = await setup(t, [null]);
+  const { host, port } = tcpTarget(s.directAddress);
+  const put =
+    'PUT /latest/api/token HTTP/1.1\r\nHost: x\r\nX-aws-ec2-metadata-token-ttl-seconds: 60\r\nConnection: close\r\n\r\n';
+  const get = 'GET /latest/meta-data/instance-id HTTP/1.1\r\nHost: x\r\n\r\n';
+  const statusLines = (payload: string) =>
+    new Promise<string[]>((resolve, reject) => {
+      let out = '';
+      const socket = connect({ host, port }, () => socket.write(payload));
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (out += d));
+      socket.on('close', () => resolve(out.match(/HTTP\/1\.1 \d{3} [^\r]*/g) ?? []));
+      socket.on('error', reject);
+    });
+  assert.deepEqual(await statusLines(get + put), ['HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request']);
+  // Not pipelined (the PUT alone), the same bytes get a token.
+  assert.deepEqual(await statusLines(put), ['HTTP/1.1 200 OK']);
+});

@@ -25,9 +25,12 @@ test('tokenHopRuleset() marks a request starting with "P" at the listener and se
   const ruleset = tokenHopRuleset([LAB, WEB]);
   assert.match(
     ruleset,
-    /iifname "virbr1" ip daddr 169\.254\.169\.254 tcp dport 80 @ih,0,8 0x50 ct mark set ct mark or 0x00004000 comment "network net-lab"/,
+    /iifname "virbr1" ip daddr 169\.254\.169\.254 tcp dport 80 @ih,0,8 \{ 0x50, 0x0d, 0x0a \} ct mark set ct mark or 0x00004000 comment "network net-lab"/,
   );
-  assert.match(ruleset, /iifname "qr-web" tcp dport 9697 ct status dnat @ih,0,8 0x50 ct mark set/);
+  assert.match(
+    ruleset,
+    /iifname "qr-web" tcp dport 9697 ct status dnat @ih,0,8 \{ 0x50, 0x0d, 0x0a \} ct mark set/,
+  );
   assert.match(ruleset, /oifname "virbr1" ct mark and 0x00004000 == 0x00004000 ip ttl set 1 comment/);
   assert.match(ruleset, /oifname "qr-web" ct mark and 0x00004000 == 0x00004000 ip ttl set 2 comment/);
   assert.match(ruleset, /type filter hook input priority filter; policy accept;/);
