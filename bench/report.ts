@@ -22,6 +22,8 @@ export function formatReport(r: BenchResults): string {
     );
   if (r.startup.length > 0)
     sections.push(`### Start-up (spawn → first answered meta_data.json)\n\n${startupTable(r)}`);
+  if (r.fairness.length > 0)
+    sections.push(`### Fair admission (guests booting while 127.0.0.1 floods)\n\n${fairnessTable(r)}`);
   const notes = r.unavailable.map((u) => `- ${u.scenario}: not available — ${u.reason}`);
   if (notes.length > 0) sections.push(`### Not measured\n\n${notes.join('\n')}`);
   sections.push(`### Targets\n\n${targetsTable(r)}`);
@@ -157,6 +159,35 @@ function targetsTable(r: BenchResults): string {
   return markdownTable(
     [{ title: 'target' }, { title: 'measured' }, { title: 'met' }],
     r.targets.map((t) => [t.target, t.measured, t.met === null ? 'not measured' : t.met ? 'yes' : '**no**']),
+  );
+}
+
+function fairnessTable(r: BenchResults): string {
+  return markdownTable(
+    [
+      { title: 'admission' },
+      { title: 'flood' },
+      { title: 'guests', align: 'right' },
+      { title: 'requests', align: 'right' },
+      { title: 'errors', align: 'right' },
+      { title: 'p50 ms', align: 'right' },
+      { title: 'p99 ms', align: 'right' },
+      { title: 'p99 vs no flood', align: 'right' },
+      { title: 'flood req/s', align: 'right' },
+      { title: 'flood refused', align: 'right' },
+    ],
+    r.fairness.map((f) => [
+      f.admission,
+      f.flood ? 'yes' : 'no',
+      int(f.victims),
+      int(f.victimRequests),
+      String(f.victimErrors),
+      fixed(f.victimP50Ms, 2),
+      fixed(f.victimP99Ms, 2),
+      `${fixed(f.p99Ratio, 2)} ×`,
+      f.floodRps === null ? '–' : int(f.floodRps),
+      f.floodRefused === null ? '–' : int(f.floodRefused),
+    ]),
   );
 }
 

@@ -1,6 +1,7 @@
 // What one run records: written as bench/results/<timestamp>.json and printed as tables.
 import type { Machine } from './lib/machine.js';
 import type { StormRow } from './scenarios/boot-storm.js';
+import type { FairnessRow } from './scenarios/fairness.js';
 import type { ScaleRow } from './scenarios/store-scale.js';
 import type { StartupRow } from './scenarios/startup.js';
 import type { ThroughputRow } from './scenarios/throughput.js';
@@ -20,6 +21,7 @@ export interface BenchResults {
   storm: StormRow[];
   scale: ScaleRow[];
   startup: StartupRow[];
+  fairness: FairnessRow[];
   /** Scenarios or rows that could not run, and why. */
   unavailable: Array<{ scenario: string; reason: string }>;
   targets: TargetCheck[];

@@ -18,6 +18,7 @@ import type { BenchResults } from './results.js';
 import { startBaseline, type Baseline } from './scenarios/baseline.js';
 import { discoverCrawl, runBootStorm } from './scenarios/boot-storm.js';
 import { directTargets, META_DATA_PATH } from './scenarios/direct.js';
+import { measureFairness } from './scenarios/fairness.js';
 import { namespaceUnavailable, startNamespaceTargets, type NamespaceSetup } from './scenarios/namespace.js';
 import { startServiceUnderTest, type ServiceUnderTest } from './scenarios/service-under-test.js';
 import { signedTarget } from './scenarios/signed.js';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     storm: [],
     scale: [],
     startup: [],
+    fairness: [],
     unavailable: [],
     targets: [],
   };
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     if (opts.only.has('throughput') || opts.only.has('storm'))
       await mainService(opts, work, bodyFile, results);
     if (opts.only.has('scale') || opts.only.has('startup')) await largeStores(opts, work, results);
+    if (opts.only.has('fairness')) await fairnessPhase(opts, work, results);
   } finally {
     rmSync(work, { recursive: true, force: true });
     forgetWork();
@@ -231,6 +234,26 @@ async function stormPhase(
     );
     results.storm.push(...rows);
   }
+}
+
+/** Fair admission: guests booting while one guest floods, with admission on and off. */
+async function fairnessPhase(opts: BenchOptions, work: string, results: BenchResults): Promise<void> {
+  if (results.crawl.length === 0) {
+    const small = buildScaleFixture(work, 2);
+    results.crawl = await crawlOf(small, work, buildOf(opts));
+  }
+  results.fairness = await measureFairness(
+    work,
+    {
+      crawl: results.crawl,
+      victims: opts.quick ? 50 : 200,
+      concurrency: 8,
+      floodConnections: 32,
+      floodSeconds: opts.quick ? 8 : 20,
+      build: profiled(buildOf(opts), 'fairness'),
+    },
+    log,
+  );
 }
 
 /** Store scale and start-up: stores of 1,000 and 100,000 instances, each with its own service. */

@@ -101,6 +101,19 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
             : false,
     },
   );
+  const flooded = r.fairness.find((f) => f.admission === 'default' && f.flood);
+  checks.push({
+    target: "one flooding guest moves another guest's p99 by at most 2×",
+    measured:
+      flooded === undefined
+        ? 'not run'
+        : `${flooded.p99Ratio.toFixed(2)} × (${flooded.victimP99Ms.toFixed(1)} ms), ${flooded.victimErrors} errors` +
+          (() => {
+            const off = r.fairness.find((f) => f.admission === 'off' && f.flood);
+            return off === undefined ? '' : `; without admission ${off.p99Ratio.toFixed(2)} ×`;
+          })(),
+    met: flooded === undefined ? null : flooded.p99Ratio <= 2 && flooded.victimErrors === 0,
+  });
   const start = r.startup.find((s) => s.instances === 100_000);
   checks.push({
     target: 'start to first answer ≤ 300 ms (100,000 instances)',

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['throughput', 'storm', 'scale', 'startup'] as const;
+export const SCENARIOS = ['throughput', 'storm', 'scale', 'startup', 'fairness'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {

@@ -17,6 +17,8 @@ export interface OpenimdsBuild {
   cpuProfDir: string | undefined;
   /** render_cache_instances (OPENIMDS_RENDER_CACHE_INSTANCES); undefined: the service's default. */
   renderCacheInstances?: number | undefined;
+  /** Keep the service's default fair admission (the fairness scenario); otherwise it is off. */
+  fairAdmission?: boolean;
 }
 
 /** The build with its profiles (if any) kept in a subdirectory named for the scenario. */
@@ -77,9 +79,12 @@ export function serveEnv(opts: ServeOptions): NodeJS.ProcessEnv {
   if (opts.sharedSecret !== undefined) env['OPENIMDS_SHARED_SECRET'] = opts.sharedSecret;
   // The scenarios measure the request path: one instance asked thousands of times a second (wrk from
   // one address, many connections) is exactly what fair admission refuses with 429, so its
-  // per-instance limits are off here (unknown to older builds, which ignore them).
-  env['OPENIMDS_ADMISSION_RATE'] = '0';
-  env['OPENIMDS_MAX_CONNECTIONS_PER_GUEST'] = '0';
+  // per-instance limits are off here (unknown to older builds, which ignore them), except in the
+  // fairness scenario, which measures them.
+  if (opts.build.fairAdmission !== true) {
+    env['OPENIMDS_ADMISSION_RATE'] = '0';
+    env['OPENIMDS_MAX_CONNECTIONS_PER_GUEST'] = '0';
+  }
   if (opts.build.renderCacheInstances !== undefined) {
     env['OPENIMDS_RENDER_CACHE_INSTANCES'] = String(opts.build.renderCacheInstances);
   }
