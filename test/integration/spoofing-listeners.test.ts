@@ -275,23 +275,31 @@ test('direct listener bound to :: — an IPv4 guest (::ffff:127.0.0.x) is identi
 
 test('direct listener: hand-written heads (obs-fold, space before the colon, bare LF) never carry identity', async (t) => {
   const l = await setup(t);
-  const heads = [
-    `X-Forwarded-For: 127.0.0.1\r\n 127.0.0.2\r\n`,
-    `X-Forwarded-For : 127.0.0.2\r\n`,
-    `X-Instance-ID: ${B.uuid}\r\nX-Instance-ID-Signature: ${sign(B.uuid)}\r\nX-Tenant-ID: ${B.input.projectId}\r\n`,
-    `X-Neutron-Network-ID:${N2.id}\r\nX-Forwarded-For:\t127.0.0.3\t\r\n`,
-    `X-Forwarded-For: 127.0.0.2\nX-Instance-ID: ${B.uuid}\n`,
-    `Forwarded: for=127.0.0.2, for=127.0.0.3\r\n`,
+  // [head lines, status]: Node's parser refuses folded lines, a space before the colon and bare LF
+  // (400); the rest reach the listener, where 127.0.0.3 has no port on N1 (404).
+  const heads: Array<[string, number]> = [
+    [`X-Forwarded-For: 127.0.0.1\r\n 127.0.0.2\r\n`, 400],
+    [`X-Forwarded-For : 127.0.0.2\r\n`, 400],
+    [
+      `X-Instance-ID: ${B.uuid}\r\nX-Instance-ID-Signature: ${sign(B.uuid)}\r\nX-Tenant-ID: ${B.input.projectId}\r\n`,
+      404,
+    ],
+    [`X-Neutron-Network-ID:${N2.id}\r\nX-Forwarded-For:\t127.0.0.3\t\r\n`, 404],
+    [`X-Forwarded-For: 127.0.0.2\nX-Instance-ID: ${B.uuid}\n`, 400],
+    [`Forwarded: for=127.0.0.2, for=127.0.0.3\r\n`, 404],
+    [`X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-For: 127.0.0.2\r\n`, 404],
   ];
-  for (const head of heads) {
+  for (const [head, expected] of heads) {
     const raw = await rawExchange(
       l.direct1,
       '127.0.0.3',
       `GET /latest/user-data HTTP/1.1\r\nHost: x\r\n${head}Connection: close\r\n\r\n`,
     );
-    const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(raw)?.[1]);
-    // 127.0.0.3 has no port on N1: whatever the head, a refusal (404, or 400 for a malformed head).
-    assert.ok(status === 404 || status === 400, `${JSON.stringify(head)} → ${raw.slice(0, 40)}`);
+    assert.equal(
+      Number(/^HTTP\/1\.1 (\d{3}) /.exec(raw)?.[1]),
+      expected,
+      `${JSON.stringify(head)} → ${raw.slice(0, 40)}`,
+    );
     assert.deepEqual(foreignReads(raw, undefined, ALL, head), [], JSON.stringify(head));
   }
 });
