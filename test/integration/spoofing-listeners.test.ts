@@ -8,11 +8,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import type { Network, Router } from '../../src/model/network.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { foreignReads, markedInstance, type Marked } from '../helpers/foreign-data.js';
+import { requirePrereq } from '../helpers/prereq.js';
 import { sendRaw, tcpTarget, type RawResponse, type Target } from '../helpers/raw-http.js';
 import { sampleNetwork, samplePort, testUuid } from '../helpers/sample-instance.js';
 import { startTestService } from '../helpers/test-service.js';
@@ -64,7 +67,7 @@ interface Listeners {
   tagged: Target;
 }
 
-async function setup(t: TestContext): Promise<Listeners> {
+async function setup(t: TestContext): Promise<Listeners & { socket: string }> {
   const store = openSqliteStore({ path: ':memory:' });
   t.after(() => store.close());
   store.transaction(() => {
@@ -95,6 +98,7 @@ async function setup(t: TestContext): Promise<Listeners> {
     dual1: direct[2]!,
     signed: tcpTarget(service.address('signed')),
     tagged: { socketPath: socket },
+    socket,
   };
 }
 
@@ -460,4 +464,91 @@ test('tagged listener: the address is looked up on the tagged network only; odd,
     ],
   ];
   for (const [name, headers, expect] of rows) await check({ name, target: tagged, headers, expect });
+});
+
+// --- a real haproxy configured as the OVN metadata agent configures it (reference §3.4, §3.6):
+// `add-header X-OVN-Network-ID`, no delete of anything a guest sent.
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startOvnHaproxy(t: TestContext, socket: string, networkId: string): Promise<number> {
+  const port = await freePort();
+  const cfg = path.join(makeTmpDir(t), 'haproxy.cfg');
+  writeFileSync(
+    cfg,
+    [
+      'global',
+      '    maxconn 1024',
+      'defaults',
+      '    mode http',
+      '    option http-server-close',
+      '    option forwardfor',
+      '    timeout http-request 30s',
+      '    timeout connect 30s',
+      '    timeout client 32s',
+      '    timeout server 32s',
+      'listen listener',
+      `    bind 127.0.0.1:${port}`,
+      `    server metadata ${socket}`,
+      `    http-request add-header X-OVN-Network-ID ${networkId}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let out = '';
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (up) return port;
+    assert.ok(child.exitCode === null && Date.now() < deadline, `haproxy did not start: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test("tagged listener behind a real haproxy set up as OVN's metadata proxy: a guest-sent X-Neutron-Network-ID or X-Forwarded-For never reads another network's instance", async (t) => {
+  if (!requirePrereq(t, { commands: ['haproxy'] })) return;
+  const { socket } = await setup(t);
+  const port = await startOvnHaproxy(t, socket, N1.id);
+  // The guest at 127.0.0.1 on N1 is A; C has the same address (and MAC) on N2.
+  const target = { host: '127.0.0.1', port, localAddress: '127.0.0.1' };
+  const rows: Array<[string, Array<[string, string]>, Expect]> = [
+    ['plain', [], A],
+    ['X-Neutron-Network-ID of N2', [['X-Neutron-Network-ID', N2.id]], 400],
+    ['X-Neutron-Router-ID', [['X-Neutron-Router-ID', ROUTER.id]], 400],
+    ['X-OVN-Network-ID of N2 (haproxy appends its own)', [['X-OVN-Network-ID', N2.id]], 404],
+    ['X-Forwarded-For of B (haproxy appends the real one)', [['X-Forwarded-For', '127.0.0.2']], 404],
+    [
+      'everything',
+      [
+        ['X-Neutron-Network-ID', N2.id],
+        ['X-OVN-Network-ID', N2.id],
+        ['X-Forwarded-For', '127.0.0.1'],
+      ],
+      400,
+    ],
+  ];
+  for (const [name, headers, expect] of rows)
+    await check({ name: `OVN haproxy: ${name}`, target, headers, expect });
 });
