@@ -2,6 +2,7 @@
 // bounded head size, header and request timeouts, idle keep-alive, and malformed or oversized requests
 // answered before any handler runs (400, 431, 408). `rawPage` writes that early answer.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 
 export interface GuestServerLimits {
   /** Whole request (headers and body) must arrive within this (Node's requestTimeout). */
@@ -61,6 +62,11 @@ export function createLimitedServer(
     }
     const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     socket.end(rawPage(status));
+  });
+  // CONNECT is no request a metadata listener serves; with no 'connect' listener Node would drop the
+  // connection without any answer.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.end(rawPage(400));
   });
   return server;
 }

@@ -11,8 +11,17 @@ export function createTaggedIdentifier(deps: {
 }): Identifier {
   return (req): IdentifyResult => {
     const forwardedFor = headerValue(req.headers, 'x-forwarded-for');
-    const networkId =
-      headerValue(req.headers, 'x-neutron-network-id') ?? headerValue(req.headers, 'x-ovn-network-id');
+    const neutronNetworkId = headerValue(req.headers, 'x-neutron-network-id');
+    const ovnNetworkId = headerValue(req.headers, 'x-ovn-network-id');
+    // OVN's haproxy only adds X-OVN-Network-ID and deletes nothing (reference §3.4), so a guest's own
+    // X-Neutron-Network-ID arrives beside it: preferring either would let the guest pick the network.
+    if (neutronNetworkId !== undefined && ovnNetworkId !== undefined) {
+      return refuse(400, `Both network ${neutronNetworkId} and OVN network ${ovnNetworkId} defined.`, {
+        networkId: neutronNetworkId,
+        ovnNetworkId,
+      });
+    }
+    const networkId = neutronNetworkId ?? ovnNetworkId;
     const routerId = headerValue(req.headers, 'x-neutron-router-id');
     if (networkId !== undefined && routerId !== undefined) {
       return refuse(400, `Both network ${networkId} and router ${routerId} defined.`, {

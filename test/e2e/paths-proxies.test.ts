@@ -180,10 +180,13 @@ async function assertOwnMetadata(s: Site, forgedXff: 'stripped' | 'refused'): Pr
     'zeroconf, on-link',
   );
   assert.equal(await metadataUuid(lab, guestNs), me.input.uuid);
+  // Neutron's ML2/OVS haproxy leaves a guest's X-OVN-Network-ID in place beside its own
+  // X-Neutron-Network-ID; the tagged listener cannot tell which one the proxy set, so it refuses (400).
+  const ovnForged: [string, string] = ['X-OVN-Network-ID', s.decoyNet.id];
   const forged: Array<[string, string]> = [
     ['X-Neutron-Network-ID', s.decoyNet.id],
     ['X-Neutron-Router-ID', ROUTER.id],
-    ['X-OVN-Network-ID', s.decoyNet.id],
+    ...(forgedXff === 'stripped' ? [ovnForged] : []),
     ['X-Instance-ID', others.sameAddressOtherNetwork.input.uuid],
     ['X-Instance-ID-Signature', 'a'.repeat(64)],
     ['X-Tenant-ID', others.sameAddressOtherNetwork.input.projectId],
@@ -195,6 +198,12 @@ async function assertOwnMetadata(s: Site, forgedXff: 'stripped' | 'refused'): Pr
     me.input.uuid,
     'forged identity headers',
   );
+  if (forgedXff === 'refused') {
+    const url = `http://${METADATA_ADDRESS}/openstack/latest/meta_data.json`;
+    const ovn = await fetchFrom(lab, guestNs, url, { headers: [...forged, ovnForged] });
+    assert.equal(ovn.status, 400, ovn.body);
+    for (const other of Object.values(others)) assert.ok(!ovn.body.includes(other.input.uuid), ovn.body);
+  }
   const ipv4 = await fetchFrom(lab, guestNs, `http://${METADATA_ADDRESS}/latest/meta-data/local-ipv4`, {
     headers: forged,
   });
