@@ -18,6 +18,7 @@ import { createSignedIdentifier } from '../../src/service/identify-signed.js';
 import { createTaggedIdentifier } from '../../src/service/identify-tagged.js';
 import { createNovaRenderer } from '../../src/service/nova-renderer.js';
 import { createRenderCache } from '../../src/service/render-cache.js';
+import { createTokenAudit } from '../../src/service/token-audit.js';
 import type { Store } from '../../src/store/store.js';
 
 export interface InProcessGuest {
@@ -53,6 +54,10 @@ export function inProcessGuest(opts: {
       log: SILENT_LOGGER,
     }),
     randomBytes,
+    tokenPolicy: { default: config.httpTokens, paths: config.httpTokensPaths },
+    tokenAudit: createTokenAudit({ now: Date.now, log: SILENT_LOGGER }),
+    // No admission: a fuzz run sends thousands of requests per instance, which admission would answer
+    // 429 (test/integration/guest-policy.test.ts covers it).
     today: () => opts.today ?? new Date().toISOString().slice(0, 10),
     log: SILENT_LOGGER,
   };
