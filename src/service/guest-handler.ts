@@ -73,6 +73,8 @@ export interface TokenPolicy {
 }
 
 const SEED_BYTES = 512;
+/** How long a 429 is held before it is sent. */
+const REFUSAL_HOLD_MS = 1000;
 const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 
 export function createGuestHandler(deps: GuestHandlerDeps): GuestHandler {
@@ -104,9 +106,13 @@ export function createGuestHandler(deps: GuestHandlerDeps): GuestHandler {
     if (deps.admission !== undefined) {
       const admitted = deps.admission.admit(found.identity.instanceUuid);
       if (!admitted.ok) {
-        return errorResponse(429, 'Too many requests from this instance; retry later.', {
+        // Held before it is sent (a tarpit): a flooding client waits on every connection it has, so
+        // its rate is bounded by its connection cap, and its 429s cost the service next to nothing.
+        const refusal = errorResponse(429, 'Too many requests from this instance; retry later.', {
           'retry-after': String(admitted.retryAfterSeconds),
         });
+        const holdMs = Math.min(REFUSAL_HOLD_MS, admitted.retryAfterSeconds * 1000);
+        return new Promise((resolve) => setTimeout(resolve, holdMs, refusal));
       }
     }
     return answer(deps, req, normalized.path, found.identity);
