@@ -94,6 +94,10 @@ function addInstanceCommand(): Command {
     .option('--availability-zone <az>', 'availability zone')
     .option('--flavor <name>', 'flavor name (EC2 instance-type)')
     .option('--image-id <uuid>', 'image UUID (EC2 ami-id)')
+    .option(
+      '--tokens <policy>',
+      'session-token policy (http_tokens): optional, audit or required; default: the service setting',
+    )
     .option('--key-file <file>', 'SSH public key file (name from --key-name or the file name)')
     .option('--key-name <name>', 'name of the key')
     .option('--user-data-file <file>', 'user data (raw bytes, at most 65,535)')
@@ -123,6 +127,7 @@ function instanceItem(name: string, opts: Record<string, unknown>): Record<strin
     ['availabilityZone', 'availability_zone'],
     ['flavor', 'flavor'],
     ['imageId', 'image_id'],
+    ['tokens', 'http_tokens'],
   ] as const;
   for (const [flag, key] of simple) if (opts[flag] !== undefined) item[key] = opts[flag];
   if (opts['userDataFile'] !== undefined) item['user_data_file'] = resolve(String(opts['userDataFile']));
@@ -181,6 +186,7 @@ function describeInstance(i: Instance, ports: Port[]): string {
     `keys:        ${i.keypairs.map((k) => k.name).join(', ') || '-'}`,
     `user data:   ${i.userData === null ? '-' : `${i.userData.length} bytes`}`,
     `password:    ${i.password === null ? 'not set' : 'set by the guest'}`,
+    `tokens:      ${i.httpTokens ?? 'service default (http_tokens)'}`,
     `revision:    ${i.revision}`,
   ];
   for (const p of ports)
