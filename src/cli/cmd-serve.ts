@@ -1,5 +1,12 @@
 import { Command } from 'commander';
-import { makeContext, openStore, run, untilSignal, withCommonOptions } from './common.js';
+import {
+  makeContext,
+  openStore,
+  run,
+  SERVICE_BUSY_TIMEOUT_MS,
+  untilSignal,
+  withCommonOptions,
+} from './common.js';
 import { DEMO_LISTEN, DEMO_NETWORK, demoHelp } from './demo.js';
 import { startService } from './service-app.js';
 
@@ -63,7 +70,7 @@ export function serveCommand(): Command {
         ) {
           ctx.config.database = `${ctx.config.dataDir}/demo.sqlite`;
         }
-        const store = openStore(ctx.config);
+        const store = openStore(ctx.config, { busyTimeoutMs: SERVICE_BUSY_TIMEOUT_MS });
         try {
           const service = await startService({
             config: ctx.config,

@@ -39,7 +39,14 @@ export function makeContext(flags: Record<string, unknown>, io: Io = PROCESS_IO)
   return { config, log: createLogger({ level: config.logLevel, format }), io };
 }
 
-export function openStore(config: Config): Store {
+/**
+ * What `openimds serve` waits for another process's write lock (a long `openimds apply`) before a write
+ * of its own fails with STORE_UNAVAILABLE (503 to a guest or admin client, who retry): the wait blocks
+ * the event loop, so every guest would wait with it.
+ */
+export const SERVICE_BUSY_TIMEOUT_MS = 200;
+
+export function openStore(config: Config, opts: { busyTimeoutMs?: number } = {}): Store {
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   } catch (err) {
@@ -51,7 +58,7 @@ export function openStore(config: Config): Store {
       },
     );
   }
-  return openSqliteStore({ path: config.database });
+  return openSqliteStore({ path: config.database, ...opts });
 }
 
 export function editDeps(store: Store): EditDeps {

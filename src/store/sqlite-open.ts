@@ -12,6 +12,8 @@ export interface OpenDatabaseOptions {
   path: string;
   readonly: boolean;
   now: () => Date;
+  /** busy_timeout after opening (opening and migrating always wait BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
 }
 
 export function openDatabase(options: OpenDatabaseOptions): Database.Database {
@@ -22,6 +24,7 @@ export function openDatabase(options: OpenDatabaseOptions): Database.Database {
     applyPragmas(db, readonly);
     if (readonly) checkSchema(db, path);
     else migrate(db, path, options.now);
+    if (options.busyTimeoutMs !== undefined) db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
     return db;
   } catch (err) {
     db?.close();

@@ -29,11 +29,21 @@ export interface SqliteStoreOptions {
   readonly?: boolean;
   /** Clock for createdAt and the migration ledger (tests pass a fixed one). */
   now?: () => Date;
+  /**
+   * How long a write waits for another process's write lock once the store is open (default
+   * BUSY_TIMEOUT_MS); the wait blocks the calling thread, so the service keeps it short.
+   */
+  busyTimeoutMs?: number;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const now = options.now ?? (() => new Date());
-  const db = openDatabase({ path: options.path, readonly: options.readonly ?? false, now });
+  const db = openDatabase({
+    path: options.path,
+    readonly: options.readonly ?? false,
+    now,
+    ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+  });
   return new SqliteStore(db, options.path, createSqliteContext(db, now));
 }
 
