@@ -1,6 +1,6 @@
 // The composition root of `openimds serve`: the only place that wires store, rendering, listeners and
 // the admin API together. Returns a handle whose close() stops everything it started.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomFillSync, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { createTokenIssuer } from '../auth/session-token.js';
@@ -18,11 +18,14 @@ import { createPlumbing } from './plumbing.js';
 import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic-vendor-data.js';
 import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
 import { createPeerIdentifier } from '../service/identify-by-peer.js';
+import { createPortLookupCache, type CachedPortLookup } from '../service/port-lookup-cache.js';
 import { createSignedIdentifier } from '../service/identify-signed.js';
 import { createTaggedIdentifier } from '../service/identify-tagged.js';
 import { closeServer, listenTcp, listenUnix } from '../service/listen.js';
 import { createNovaRenderer } from '../service/nova-renderer.js';
+import { createRandomPool } from '../service/random-pool.js';
 import { createRenderCache } from '../service/render-cache.js';
+import { createUtcDay } from '../service/utc-day.js';
 import type { Store } from '../store/store.js';
 import { DEMO_INVENTORY } from './demo.js';
 import { ensureAdminToken, ensureKeyFile, readSecret } from './secrets.js';
@@ -50,6 +53,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const { config, store, log } = opts;
   if (opts.demo) seedDemo(store, log);
   const deps = guestDeps(opts);
+  const ports = createPortLookupCache({ store });
   const servers: Server[] = [];
   const endpoints: RunningService['endpoints'] = [];
   try {
@@ -65,7 +69,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         );
       }
       const identify = createPeerIdentifier({
-        store,
+        store: ports,
         networkIds: () => [network.id],
         scope: `network ${network.id}`,
       });
@@ -81,7 +85,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await startSigned(opts, deps, servers, endpoints);
     if (config.taggedSocket !== '') {
       const server = createGuestServer(
-        createGuestHandler({ ...deps, identify: createTaggedIdentifier({ store }) }),
+        createGuestHandler({ ...deps, identify: createTaggedIdentifier({ store: ports }) }),
         log.child({ listener: 'tagged' }),
       );
       await listenUnix(server, config.taggedSocket, 0o660, 'tagged listener');
@@ -89,7 +93,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       endpoints.push({ kind: 'tagged', address: config.taggedSocket });
     }
     const created = await startAdmin(opts, servers, endpoints);
-    const attachments = config.attachNetworks ? createAttachments(opts, deps) : null;
+    const attachments = config.attachNetworks ? createAttachments(opts, deps, ports) : null;
     await attachments?.start();
     log.info('service.started', 'openimds is serving', {
       endpoints,
@@ -114,6 +118,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 function createAttachments(
   opts: ServiceOptions,
   deps: Omit<GuestHandlerDeps, 'identify'>,
+  ports: CachedPortLookup,
 ): AttachmentSupervisor {
   const { config, store, log } = opts;
   return createAttachmentSupervisor({
@@ -122,7 +127,7 @@ function createAttachments(
     namespaceExists: (name) => existsSync(`/run/netns/${name}`),
     createServer: (group, networkIds) => {
       const scope = `${group.networks.join(', ')} (${group.namespace ?? 'host namespace'})`;
-      const identify = createPeerIdentifier({ store, networkIds, scope });
+      const identify = createPeerIdentifier({ store: ports, networkIds, scope });
       return createGuestServer(
         createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }),
         log.child({ listener: 'network', namespace: group.namespace }),
@@ -157,8 +162,8 @@ function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
       fetch: globalThis.fetch,
       log,
     }),
-    randomBytes,
-    today: opts.today ?? (() => new Date().toISOString().slice(0, 10)),
+    randomBytes: createRandomPool((buffer) => randomFillSync(buffer)),
+    today: opts.today ?? createUtcDay(),
     log,
   };
 }

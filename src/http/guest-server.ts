@@ -12,48 +12,74 @@ export function createGuestServer(
   log: Logger,
   limits: GuestServerLimits = GUEST_SERVER_DEFAULTS,
 ): Server {
-  return createLimitedServer((req, res) => {
-    void serve(req, res, handler, log, limits);
-  }, limits);
+  return createLimitedServer((req, res) => serve(req, res, handler, log, limits), limits);
 }
 
-async function serve(
+// Almost every guest request is a bodiless GET answered from the render cache: that path stays
+// synchronous (no promise, no microtask turn) from the parsed request to res.end.
+function serve(
   req: IncomingMessage,
   res: ServerResponse,
   handler: GuestHandler,
   log: Logger,
   limits: GuestServerLimits,
-): Promise<void> {
-  let response: GuestResponse;
-  try {
-    if ((req.url ?? '').length > limits.maxUrlBytes) {
-      response = errorResponse(414, `The request path is longer than ${limits.maxUrlBytes} bytes.`);
-      req.resume();
-    } else {
-      const request = await readRequest(req);
-      response = await handler(request);
-    }
-  } catch (err) {
+): void {
+  const failed = (err: unknown): GuestResponse => {
     log.error('listener.failed', 'Request handling threw; answered 500', { err, url: req.url });
-    response = errorResponse(500);
+    return errorResponse(500);
+  };
+  if ((req.url ?? '').length > limits.maxUrlBytes) {
+    req.resume();
+    writeResponse(
+      req,
+      res,
+      errorResponse(414, `The request path is longer than ${limits.maxUrlBytes} bytes.`),
+    );
+    return;
   }
-  writeResponse(req, res, response);
+  const write = (response: GuestResponse) => writeResponse(req, res, response);
+  if (hasBody(req)) {
+    readBody(req)
+      .then((body) => handler(readRequest(req, body.bytes, body.tooLarge)))
+      .then(write, (err: unknown) => write(failed(err)));
+    return;
+  }
+  req.resume();
+  let response: GuestResponse | Promise<GuestResponse>;
+  try {
+    response = handler(readRequest(req, NO_BODY, false));
+  } catch (err) {
+    response = failed(err);
+  }
+  if (response instanceof Promise) response.then(write, (err: unknown) => write(failed(err)));
+  else write(response);
 }
 
-function readRequest(req: IncomingMessage): Promise<GuestRequest> {
+const NO_BODY = Buffer.alloc(0);
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+}
+
+function readRequest(req: IncomingMessage, body: Buffer, bodyTooLarge: boolean): GuestRequest {
   const peer = req.socket.remoteAddress ?? '';
-  const base = {
+  return {
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers: req.headers,
-    peerAddress: peer === '' ? '' : (peerAddress(peer) ?? peer),
+    peerAddress: guestPeer(peer),
+    body,
+    bodyTooLarge,
   };
-  const hasBody =
-    req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) {
-    req.resume();
-    return Promise.resolve({ ...base, body: Buffer.alloc(0), bodyTooLarge: false });
-  }
+}
+
+// Node reports an IPv4 peer in canonical dotted form already; only IPv6 text needs normalising.
+function guestPeer(peer: string): string {
+  if (peer === '' || !peer.includes(':')) return peer;
+  return peerAddress(peer) ?? peer;
+}
+
+function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -67,15 +93,18 @@ function readRequest(req: IncomingMessage): Promise<GuestRequest> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve({ ...base, body: Buffer.concat(chunks), bodyTooLarge: tooLarge }));
+    req.on('end', () => resolve({ bytes: Buffer.concat(chunks), tooLarge }));
     req.on('error', reject);
   });
 }
 
+// writeHead with a flat list goes straight to the header block; setHeader per name would build and
+// validate a header map first.
 function writeResponse(req: IncomingMessage, res: ServerResponse, response: GuestResponse): void {
   if (res.headersSent || res.destroyed) return;
-  res.statusCode = response.status;
-  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
-  res.setHeader('content-length', response.body.length);
+  const headers: string[] = [];
+  for (const name in response.headers) headers.push(name, response.headers[name]!);
+  headers.push('content-length', String(response.body.length));
+  res.writeHead(response.status, headers);
   res.end(req.method === 'HEAD' ? undefined : response.body);
 }
