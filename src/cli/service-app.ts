@@ -9,12 +9,8 @@ import { parseHostPort } from '../config.js';
 import { ImdsError } from '../errors.js';
 import { createAdminServer } from '../http/admin-server.js';
 import { createGuestServer } from '../http/guest-server.js';
-import { applyInventoryFile } from '../inventory/apply-inventory.js';
 import type { Logger } from '../log.js';
-import { handleAdmin } from '../service/admin-api.js';
-import { createAttachmentSupervisor, type AttachmentSupervisor } from '../service/attachment-supervisor.js';
-import { openSocket } from '../service/namespace-socket.js';
-import { createPlumbing } from './plumbing.js';
+import type { AttachmentSupervisor } from '../service/attachment-supervisor.js';
 import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic-vendor-data.js';
 import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
 import { createPeerIdentifier } from '../service/identify-by-peer.js';
@@ -23,11 +19,11 @@ import { createSignedIdentifier } from '../service/identify-signed.js';
 import { createTaggedIdentifier } from '../service/identify-tagged.js';
 import { closeServer, listenTcp, listenUnix } from '../service/listen.js';
 import { createNovaRenderer } from '../service/nova-renderer.js';
+import { DEMO_INVENTORY } from './demo.js';
 import { createRandomPool } from '../service/random-pool.js';
 import { createRenderCache } from '../service/render-cache.js';
 import { createUtcDay } from '../service/utc-day.js';
 import type { Store } from '../store/store.js';
-import { DEMO_INVENTORY } from './demo.js';
 import { ensureAdminToken, ensureKeyFile, readSecret } from './secrets.js';
 
 export interface RunningService {
@@ -51,7 +47,7 @@ export interface ServiceOptions {
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { config, store, log } = opts;
-  if (opts.demo) seedDemo(store, log);
+  if (opts.demo) await seedDemo(store, log);
   const deps = guestDeps(opts);
   const ports = createPortLookupCache({ store });
   const servers: Server[] = [];
@@ -93,7 +89,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       endpoints.push({ kind: 'tagged', address: config.taggedSocket });
     }
     const created = await startAdmin(opts, servers, endpoints);
-    const attachments = config.attachNetworks ? createAttachments(opts, deps, ports) : null;
+    const attachments = config.attachNetworks ? await createAttachments(opts, deps, ports) : null;
     await attachments?.start();
     log.info('service.started', 'openimds is serving', {
       endpoints,
@@ -115,12 +111,20 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
 }
 
-function createAttachments(
+// The admin API, the attachment supervisor with its plumbing, and the demo's inventory are loaded
+// when used and after the guest listeners listen: the first guest is answered sooner
+// (docs/performance.md "Start-up").
+async function createAttachments(
   opts: ServiceOptions,
   deps: Omit<GuestHandlerDeps, 'identify'>,
   ports: CachedPortLookup,
-): AttachmentSupervisor {
+): Promise<AttachmentSupervisor> {
   const { config, store, log } = opts;
+  const [{ createAttachmentSupervisor }, { openSocket }, { createPlumbing }] = await Promise.all([
+    import('../service/attachment-supervisor.js'),
+    import('../service/namespace-socket.js'),
+    import('./plumbing.js'),
+  ]);
   return createAttachmentSupervisor({
     store,
     openSocket,
@@ -210,6 +214,7 @@ async function startAdmin(
   const { config, store, log } = opts;
   if (config.adminListen === '') return undefined;
   const { token, created } = ensureAdminToken(config.adminTokenFile, opts.env, log);
+  const { handleAdmin } = await import('../service/admin-api.js');
   const admin = {
     store,
     token,
@@ -269,8 +274,9 @@ function readVendorData(file: string): Record<string, unknown> {
 }
 
 /** Seeds the demo network and instance into an empty store (never overwrites what a user added). */
-function seedDemo(store: Store, log: Logger): void {
+async function seedDemo(store: Store, log: Logger): Promise<void> {
   if (store.listNetworks().length > 0 || store.listInstances().length > 0) return;
+  const { applyInventoryFile } = await import('../inventory/apply-inventory.js');
   applyInventoryFile({
     store,
     text: DEMO_INVENTORY,
