@@ -11,6 +11,7 @@ import { createAdminServer } from '../http/admin-server.js';
 import { createGuestServer } from '../http/guest-server.js';
 import type { Logger } from '../log.js';
 import type { AttachmentSupervisor } from '../service/attachment-supervisor.js';
+import { cachedDocBytes } from '../service/cached-doc-bytes.js';
 import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic-vendor-data.js';
 import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
 import { createPeerIdentifier } from '../service/identify-by-peer.js';
@@ -154,6 +155,8 @@ function guestDeps(opts: ServiceOptions): Omit<GuestHandlerDeps, 'identify'> {
     cache: createRenderCache<CachedDoc>({
       load: (uuid) => store.findInstanceRecord(uuid),
       maxInstances: config.renderCacheInstances,
+      maxBytes: config.renderCacheMib * 1024 * 1024,
+      docBytes: cachedDocBytes,
     }),
     renderer: createNovaRenderer({ dhcpDomain: config.dhcpDomain, staticVendorData }),
     store,

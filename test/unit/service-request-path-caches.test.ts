@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { createPortLookupCache } from '../../src/service/port-lookup-cache.js';
 import { createRandomPool } from '../../src/service/random-pool.js';
+import { createRenderCache, RECORD_OVERHEAD_BYTES } from '../../src/service/render-cache.js';
+import type { InstanceRecord } from '../../src/model/instance-record.js';
 import { resolvePort } from '../../src/service/resolve-port.js';
 import { createUtcDay } from '../../src/service/utc-day.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
@@ -96,4 +98,89 @@ test('createUtcDay() gives the UTC date and moves at midnight, also when the clo
   assert.equal(today(), '2026-11-27');
   now = Date.parse('2026-01-01T00:00:00Z') - 1;
   assert.equal(today(), '2025-12-31');
+});
+
+// --- the render cache
+
+function recordOf(uuid: string, revision: number, userDataBytes = 0) {
+  return {
+    instance: { uuid, revision, userData: userDataBytes === 0 ? null : Buffer.alloc(userDataBytes) },
+    ports: [],
+  } as unknown as InstanceRecord;
+}
+
+test('createRenderCache() renders afresh on the next request after a revision change', () => {
+  const revisions = new Map([['a', 1]]);
+  let loads = 0;
+  const cache = createRenderCache<string>({
+    load: (uuid) => {
+      loads += 1;
+      const r = revisions.get(uuid);
+      return r === undefined ? undefined : recordOf(uuid, r);
+    },
+    maxInstances: 10,
+    maxBytes: 0,
+    docBytes: (doc) => doc.length,
+  });
+  const first = cache.entry('a', 1, '2026-11-26')!;
+  first.docs.set('/p', 'rev 1');
+  assert.equal(cache.entry('a', 1, '2026-11-26')!.docs.get('/p'), 'rev 1');
+  assert.equal(loads, 1);
+  revisions.set('a', 2);
+  const second = cache.entry('a', 2, '2026-11-26')!;
+  assert.equal(second.docs.get('/p'), undefined);
+  assert.equal(second.revision, 2);
+  assert.equal(cache.entry('a', 2, '2026-11-27')!.docs.get('/p'), undefined, 'a new day renders afresh');
+  revisions.delete('a');
+  assert.equal(cache.entry('a', 3, '2026-11-27'), undefined);
+  assert.equal(cache.size, 0);
+  assert.equal(cache.bytes, 0);
+});
+
+test('createRenderCache() keeps its estimated bytes under maxBytes, dropping the least recently used', () => {
+  const cache = createRenderCache<string>({
+    load: (uuid) => recordOf(uuid, 1, 1000),
+    maxInstances: 100,
+    maxBytes: 3 * (RECORD_OVERHEAD_BYTES + 1000) + 500,
+    docBytes: (doc) => doc.length,
+  });
+  for (const uuid of ['a', 'b', 'c']) cache.entry(uuid, 1, 'd');
+  assert.equal(cache.size, 3);
+  assert.equal(cache.bytes, 3 * (RECORD_OVERHEAD_BYTES + 1000));
+  cache.entry('a', 1, 'd'); // a is now the most recent; b the oldest
+  cache.entry('b', 1, 'd'); // b the most recent; c the oldest
+  cache.entry('c', 1, 'd')!.docs.set('/big', 'x'.repeat(600)); // over the bound: a goes (c is in use)
+  assert.equal(cache.size, 2);
+  assert.ok(cache.bytes <= 3 * (RECORD_OVERHEAD_BYTES + 1000) + 500);
+  let loads = 0;
+  const counting = createRenderCache<string>({
+    load: (uuid) => {
+      loads += 1;
+      return recordOf(uuid, 1);
+    },
+    maxInstances: 100,
+    maxBytes: 1,
+    docBytes: (doc) => doc.length,
+  });
+  // An entry larger than the bound on its own is still answered (and kept until the next one).
+  const only = counting.entry('x', 1, 'd')!;
+  only.docs.set('/p', 'doc');
+  assert.equal(only.docs.get('/p'), 'doc');
+  assert.equal(counting.entry('x', 1, 'd'), only);
+  counting.entry('y', 1, 'd');
+  assert.equal(counting.size, 1);
+  assert.equal(loads, 2);
+});
+
+test('createRenderCache() with maxInstances 0 keeps nothing', () => {
+  const cache = createRenderCache<string>({
+    load: (uuid) => recordOf(uuid, 1),
+    maxInstances: 0,
+    maxBytes: 0,
+    docBytes: (doc) => doc.length,
+  });
+  cache.entry('a', 1, 'd')!.docs.set('/p', 'x');
+  assert.equal(cache.size, 0);
+  assert.equal(cache.bytes, 0);
+  assert.equal(cache.entry('a', 1, 'd')!.docs.get('/p'), undefined);
 });
