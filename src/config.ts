@@ -160,7 +160,7 @@ export function defaultConfig(env: { uid: number; home: string }): Config {
     vendordataDynamicReadTimeoutSeconds: 5,
     vendordataDynamicFailureFatal: false,
     renderCacheInstances: 20_000,
-    renderCacheMib: 64,
+    renderCacheMib: 32,
     attachNetworks: true,
     applyPlumbing: true,
     attachPollMs: 1000,

@@ -9,8 +9,8 @@ import type { PortLookup } from './resolve-port.js';
 
 export type CachedPortLookup = PortLookup & Pick<StoreReads, 'networkIdsOfRouter'>;
 
-/** Enough for every guest of a boot storm to stay remembered through its whole crawl. */
-export const PORT_LOOKUP_CACHE_ENTRIES = 16_384;
+/** Far more guests than ever crawl at once (a boot storm of 256 at a time), so each stays remembered through its whole crawl. */
+export const PORT_LOOKUP_CACHE_ENTRIES = 4096;
 
 export function createPortLookupCache(deps: {
   store: CachedPortLookup & Pick<Store, 'changeMark'>;
