@@ -13,9 +13,11 @@ import {
 } from '../config.js';
 import { ImdsError } from '../errors.js';
 
-// The YAML parser is loaded only when there is a file to parse (start-up time: docs/performance.md).
+// The YAML parser is loaded only when there is something to parse (start-up time: docs/performance.md);
+// a blank file is what YAML makes of it without the parser: null.
 const require = createRequire(import.meta.url);
 function parseYaml(text: string): unknown {
+  if (/^[ \t\r\n]*$/.test(text)) return null;
   return (require('yaml') as typeof import('yaml')).parse(text);
 }
 
