@@ -51,6 +51,7 @@ interface Entry<Doc> extends CachedInstance<Doc> {
 export function createRenderCache<Doc>(deps: RenderCacheOptions<Doc>): RenderCache<Doc> {
   const entries = new Map<string, Entry<Doc>>();
   let bytes = 0;
+  let newest: Entry<Doc> | undefined;
 
   const drop = (entry: Entry<Doc>) => {
     entries.delete(entry.uuid);
@@ -94,9 +95,12 @@ export function createRenderCache<Doc>(deps: RenderCacheOptions<Doc>): RenderCac
     entry(uuid, revision, day) {
       const hit = entries.get(uuid);
       if (hit !== undefined && hit.revision === revision && hit.day === day) {
-        // Re-insert to mark it most recently used (Map keeps insertion order).
-        entries.delete(uuid);
-        entries.set(uuid, hit);
+        // Re-insert to mark it most recently used (Map keeps insertion order), unless it already is.
+        if (hit !== newest) {
+          entries.delete(uuid);
+          entries.set(uuid, hit);
+          newest = hit;
+        }
         return hit;
       }
       if (hit !== undefined) drop(hit);
@@ -105,6 +109,7 @@ export function createRenderCache<Doc>(deps: RenderCacheOptions<Doc>): RenderCac
       const fresh = newEntry(uuid, record, day);
       if (deps.maxInstances > 0) {
         entries.set(uuid, fresh);
+        newest = fresh;
         bytes += fresh.bytes;
         evictFor(fresh);
       }
