@@ -41,6 +41,8 @@ export interface Config {
   vendordataDynamicFailureFatal: boolean;
   /** Rendered documents kept in memory, by instance count. */
   renderCacheInstances: number;
+  /** Rendered documents kept in memory, by their estimated size (MiB). */
+  renderCacheMib: number;
   /** Serve the networks that have `attach` (namespace listeners), following the store. */
   attachNetworks: boolean;
   /** Apply the plumbing (addresses, nft, dnsmasq) of attached networks; off when another tool does it. */
@@ -132,6 +134,13 @@ export const SETTINGS: readonly Setting[] = [
     doc: 'Instances whose rendered documents are kept in memory',
   },
   {
+    key: 'renderCacheMib',
+    kind: 'number',
+    min: 0,
+    max: 1_048_576,
+    doc: 'Memory (MiB, estimated) the rendered documents may hold; 0: bounded by count only',
+  },
+  {
     key: 'httpTokens',
     kind: 'string',
     enum: ['optional', 'audit', 'required'],
@@ -210,6 +219,7 @@ export function defaultConfig(env: { uid: number; home: string }): Config {
     vendordataDynamicReadTimeoutSeconds: 5,
     vendordataDynamicFailureFatal: false,
     renderCacheInstances: 20_000,
+    renderCacheMib: 32,
     attachNetworks: true,
     applyPlumbing: true,
     attachPollMs: 1000,

@@ -1,7 +1,7 @@
 // Builds the Config for a command: defaults, then the YAML file, then OPENIMDS_* variables, then flags.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import {
   configFromEnv,
   configFromFile,
@@ -12,6 +12,14 @@ import {
   type ConfigLayer,
 } from '../config.js';
 import { ImdsError } from '../errors.js';
+
+// The YAML parser is loaded only when there is something to parse (start-up time: docs/performance.md);
+// a blank file is what YAML makes of it without the parser: null.
+const require = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  if (/^[ \t\r\n]*$/.test(text)) return null;
+  return (require('yaml') as typeof import('yaml')).parse(text);
+}
 
 export const DEFAULT_CONFIG_FILE = '/etc/openimds/openimds.yaml';
 

@@ -1,6 +1,6 @@
 // The composition root of `openimds serve`: the only place that wires store, rendering, listeners and
 // the admin API together. Returns a handle whose close() stops everything it started.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomFillSync, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { createTokenIssuer } from '../auth/session-token.js';
@@ -11,28 +11,25 @@ import { createAdminServer } from '../http/admin-server.js';
 import { createConnectionGate, type ConnectionGate } from '../http/connection-gate.js';
 import { createGuestServer } from '../http/guest-server.js';
 import { GUEST_SERVER_DEFAULTS } from '../http/limited-server.js';
-import { applyInventoryFile } from '../inventory/apply-inventory.js';
 import type { Logger } from '../log.js';
-import { handleAdmin } from '../service/admin-api.js';
-import { createAttachmentSupervisor, type AttachmentSupervisor } from '../service/attachment-supervisor.js';
-import { openSocket } from '../service/namespace-socket.js';
-import { createPlumbing } from './plumbing.js';
+import type { AttachmentSupervisor } from '../service/attachment-supervisor.js';
+import { cachedDocBytes } from '../service/cached-doc-bytes.js';
 import { createDynamicVendorData, parseDynamicTargets } from '../service/dynamic-vendor-data.js';
 import { createGuestHandler, type CachedDoc, type GuestHandlerDeps } from '../service/guest-handler.js';
 import { createAdmitter } from '../service/admission.js';
 import { createPeerIdentifier } from '../service/identify-by-peer.js';
-import { awaitNeighbour, checkNeighbour } from '../service/neighbour-check.js';
-import { createNeighbourCache } from '../net/neighbour-cache.js';
-import { systemExec } from '../net/exec.js';
+import { createPortLookupCache, type CachedPortLookup } from '../service/port-lookup-cache.js';
 import { createSignedIdentifier } from '../service/identify-signed.js';
 import { createTaggedIdentifier } from '../service/identify-tagged.js';
 import { closeServer, listenTcp, listenUnix } from '../service/listen.js';
 import { createNovaRenderer } from '../service/nova-renderer.js';
+import { DEMO_INVENTORY } from './demo.js';
+import { createRandomPool } from '../service/random-pool.js';
 import { createRenderCache } from '../service/render-cache.js';
 import { parseRequiredHeader } from '../service/required-header.js';
 import { createTokenAudit, type TokenAudit } from '../service/token-audit.js';
+import { createUtcDay } from '../service/utc-day.js';
 import type { Store } from '../store/store.js';
-import { DEMO_INVENTORY } from './demo.js';
 import { ensureAdminToken, ensureKeyFile, readSecret } from './secrets.js';
 
 export interface RunningService {
@@ -56,9 +53,10 @@ export interface ServiceOptions {
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { config, store, log } = opts;
-  if (opts.demo) seedDemo(store, log);
+  if (opts.demo) await seedDemo(store, log);
   const tokenAudit = createTokenAudit({ now: Date.now, log: log.child({ component: 'token-audit' }) });
   const deps = guestDeps(opts, tokenAudit);
+  const ports = createPortLookupCache({ store });
   const requiredHeader = parseRequiredHeader(config.requiredHeader);
   const gate = createConnectionGate({
     maxTotal: config.maxGuestConnections,
@@ -80,7 +78,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         );
       }
       const identify = createPeerIdentifier({
-        store,
+        store: ports,
         networkIds: () => [network.id],
         scope: `network ${network.id}`,
       });
@@ -98,7 +96,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await startSigned(opts, deps, gate, servers, endpoints);
     if (config.taggedSocket !== '') {
       const server = createGuestServer(
-        createGuestHandler({ ...deps, identify: createTaggedIdentifier({ store }), requiredHeader }),
+        createGuestHandler({ ...deps, identify: createTaggedIdentifier({ store: ports }), requiredHeader }),
         log.child({ listener: 'tagged' }),
         GUEST_SERVER_DEFAULTS,
         { gate, perGuest: false },
@@ -109,9 +107,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     }
     const created = await startAdmin(opts, tokenAudit, servers, endpoints);
     const attachments = config.attachNetworks
-      ? createAttachments(
+      ? await createAttachments(
           opts,
           { ...deps, ...(requiredHeader === undefined ? {} : { requiredHeader }) },
+          ports,
           gate,
         )
       : null;
@@ -136,12 +135,31 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   }
 }
 
-function createAttachments(
+// The admin API, the attachment supervisor with its plumbing, and the demo's inventory are loaded
+// when used and after the guest listeners listen: the first guest is answered sooner
+// (docs/performance.md "Start-up").
+async function createAttachments(
   opts: ServiceOptions,
   deps: Omit<GuestHandlerDeps, 'identify'>,
+  ports: CachedPortLookup,
   gate: ConnectionGate,
-): AttachmentSupervisor {
+): Promise<AttachmentSupervisor> {
   const { config, store, log } = opts;
+  const [
+    { createAttachmentSupervisor },
+    { openSocket },
+    { createPlumbing },
+    { awaitNeighbour, checkNeighbour },
+    { createNeighbourCache },
+    { systemExec },
+  ] = await Promise.all([
+    import('../service/attachment-supervisor.js'),
+    import('../service/namespace-socket.js'),
+    import('./plumbing.js'),
+    import('../service/neighbour-check.js'),
+    import('../net/neighbour-cache.js'),
+    import('../net/exec.js'),
+  ]);
   return createAttachmentSupervisor({
     store,
     openSocket,
@@ -157,7 +175,7 @@ function createAttachments(
         log: listenerLog,
       });
       const check = { store, networkIds, checks: () => current().neighbourChecks, neighbours };
-      const identify = checkNeighbour(createPeerIdentifier({ store, networkIds, scope }), check);
+      const identify = checkNeighbour(createPeerIdentifier({ store: ports, networkIds, scope }), check);
       const server = createGuestServer(
         awaitNeighbour(createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }), check),
         listenerLog,
@@ -184,6 +202,8 @@ function guestDeps(opts: ServiceOptions, tokenAudit: TokenAudit): Omit<GuestHand
     cache: createRenderCache<CachedDoc>({
       load: (uuid) => store.findInstanceRecord(uuid),
       maxInstances: config.renderCacheInstances,
+      maxBytes: config.renderCacheMib * 1024 * 1024,
+      docBytes: cachedDocBytes,
     }),
     renderer: createNovaRenderer({ dhcpDomain: config.dhcpDomain, staticVendorData }),
     store,
@@ -196,7 +216,7 @@ function guestDeps(opts: ServiceOptions, tokenAudit: TokenAudit): Omit<GuestHand
       fetch: globalThis.fetch,
       log,
     }),
-    randomBytes,
+    randomBytes: createRandomPool((buffer) => randomFillSync(buffer)),
     tokenPolicy: { default: config.httpTokens, paths: config.httpTokensPaths },
     tokenAudit,
     admission: createAdmitter({
@@ -204,7 +224,7 @@ function guestDeps(opts: ServiceOptions, tokenAudit: TokenAudit): Omit<GuestHand
       burst: config.admissionBurst,
       now: Date.now,
     }),
-    today: opts.today ?? (() => new Date().toISOString().slice(0, 10)),
+    today: opts.today ?? createUtcDay(),
     log,
   };
 }
@@ -255,6 +275,7 @@ async function startAdmin(
   const { config, store, log } = opts;
   if (config.adminListen === '') return undefined;
   const { token, created } = ensureAdminToken(config.adminTokenFile, opts.env, log);
+  const { handleAdmin } = await import('../service/admin-api.js');
   const admin = {
     store,
     token,
@@ -315,8 +336,9 @@ function readVendorData(file: string): Record<string, unknown> {
 }
 
 /** Seeds the demo network and instance into an empty store (never overwrites what a user added). */
-function seedDemo(store: Store, log: Logger): void {
+async function seedDemo(store: Store, log: Logger): Promise<void> {
   if (store.listNetworks().length > 0 || store.listInstances().length > 0) return;
+  const { applyInventoryFile } = await import('../inventory/apply-inventory.js');
   applyInventoryFile({
     store,
     text: DEMO_INVENTORY,

@@ -1,13 +1,13 @@
 // The node:http adapter for every guest-facing listener: tight limits first, then the core handler.
-// A listener never crashes on input: anything thrown becomes a logged 500 (503 when the store
-// cannot take a write, see failure-response.ts).
+// A listener never crashes on input: anything thrown becomes a logged 500 (503 when the store cannot
+// take a write right now).
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import type { ConnectionGate } from './connection-gate.js';
+import { failureResponse } from './failure-response.js';
 import { createLimitedServer, GUEST_SERVER_DEFAULTS, type GuestServerLimits } from './limited-server.js';
 import { peerAddress } from './peer-address.js';
 import { errorResponse } from './error-page.js';
-import { failureResponse } from './failure-response.js';
 import { BODY_MAX_BYTES, type GuestHandler, type GuestRequest, type GuestResponse } from './guest-request.js';
 
 export function createGuestServer(
@@ -17,9 +17,7 @@ export function createGuestServer(
   /** Connection caps shared by the service's guest listeners; perGuest where the peer is the guest. */
   connections?: { gate: ConnectionGate; perGuest: boolean },
 ): Server {
-  const server = createLimitedServer((req, res) => {
-    void serve(req, res, handler, log, limits);
-  }, limits);
+  const server = createLimitedServer((req, res) => serve(req, res, handler, log, limits), limits);
   if (connections !== undefined) {
     const { gate, perGuest } = connections;
     server.on('connection', (socket) => gate.admit(socket, perGuest));
@@ -27,50 +25,85 @@ export function createGuestServer(
   return server;
 }
 
-/** Requests per connection not yet answered: more than one means the client pipelined. */
+/**
+ * Responses per connection not yet finished. A request that arrives while one is open was pipelined:
+ * 'close' comes a tick after the answer is written, so even an answer written synchronously still
+ * counts when the parser hands over the next request from the same segment.
+ */
 const unanswered = new WeakMap<object, number>();
 
-async function serve(
+// Almost every guest request is a bodiless GET answered from the render cache: that path stays
+// synchronous (no promise, no microtask turn) from the parsed request to res.end.
+function serve(
   req: IncomingMessage,
   res: ServerResponse,
   handler: GuestHandler,
   log: Logger,
   limits: GuestServerLimits,
-): Promise<void> {
+): void {
+  const failed = (err: unknown): GuestResponse => failureResponse(err, log, req.url);
   const socket = req.socket;
-  const before = unanswered.get(socket) ?? 0;
-  unanswered.set(socket, before + 1);
+  const pipelined = (unanswered.get(socket) ?? 0) > 0;
+  unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1);
   res.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
-  let response: GuestResponse;
-  try {
-    if ((req.url ?? '').length > limits.maxUrlBytes) {
-      response = errorResponse(414, `The request path is longer than ${limits.maxUrlBytes} bytes.`);
-      req.resume();
-    } else {
-      const request = await readRequest(req);
-      if (before > 0) request.pipelined = true;
-      response = await handler(request);
-    }
-  } catch (err) {
-    response = failureResponse(err, log, req.url);
+  if ((req.url ?? '').length > limits.maxUrlBytes) {
+    req.resume();
+    writeResponse(
+      req,
+      res,
+      errorResponse(414, `The request path is longer than ${limits.maxUrlBytes} bytes.`),
+    );
+    return;
   }
-  writeResponse(req, res, response);
+  const write = (response: GuestResponse) => writeResponse(req, res, response);
+  if (hasBody(req)) {
+    readBody(req)
+      .then((body) => handler(readRequest(req, body.bytes, body.tooLarge, pipelined)))
+      .then(write, (err: unknown) => write(failed(err)));
+    return;
+  }
+  req.resume();
+  let response: GuestResponse | Promise<GuestResponse>;
+  try {
+    response = handler(readRequest(req, NO_BODY, false, pipelined));
+  } catch (err) {
+    response = failed(err);
+  }
+  if (response instanceof Promise) response.then(write, (err: unknown) => write(failed(err)));
+  else write(response);
 }
 
-function readRequest(req: IncomingMessage): Promise<GuestRequest> {
+const NO_BODY = Buffer.alloc(0);
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+}
+
+function readRequest(
+  req: IncomingMessage,
+  body: Buffer,
+  bodyTooLarge: boolean,
+  pipelined: boolean,
+): GuestRequest {
   const peer = req.socket.remoteAddress ?? '';
-  const base = {
+  return {
+    ...(pipelined ? { pipelined } : {}),
     method: req.method ?? 'GET',
     url: req.url ?? '/',
     headers: req.headers,
-    peerAddress: peer === '' ? '' : (peerAddress(peer) ?? peer),
+    peerAddress: guestPeer(peer),
+    body,
+    bodyTooLarge,
   };
-  const hasBody =
-    req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) {
-    req.resume();
-    return Promise.resolve({ ...base, body: Buffer.alloc(0), bodyTooLarge: false });
-  }
+}
+
+// Node reports an IPv4 peer in canonical dotted form already; only IPv6 text needs normalising.
+function guestPeer(peer: string): string {
+  if (peer === '' || !peer.includes(':')) return peer;
+  return peerAddress(peer) ?? peer;
+}
+
+function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -84,15 +117,18 @@ function readRequest(req: IncomingMessage): Promise<GuestRequest> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve({ ...base, body: Buffer.concat(chunks), bodyTooLarge: tooLarge }));
+    req.on('end', () => resolve({ bytes: Buffer.concat(chunks), tooLarge }));
     req.on('error', reject);
   });
 }
 
+// writeHead with a flat list goes straight to the header block; setHeader per name would build and
+// validate a header map first.
 function writeResponse(req: IncomingMessage, res: ServerResponse, response: GuestResponse): void {
   if (res.headersSent || res.destroyed) return;
-  res.statusCode = response.status;
-  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
-  res.setHeader('content-length', response.body.length);
+  const headers: string[] = [];
+  for (const name in response.headers) headers.push(name, response.headers[name]!);
+  headers.push('content-length', String(response.body.length));
+  res.writeHead(response.status, headers);
   res.end(req.method === 'HEAD' ? undefined : response.body);
 }

@@ -19,9 +19,14 @@ export const PATH_MAX_CHARS = 65536;
 // C0 controls, DEL and C1 controls, after decoding (so `%00` and a raw NUL are both caught).
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
+// The form clients send almost always: single slashes, segments of plain name characters that are
+// not `.` or `..`, no escape, no query. normpath leaves it unchanged but for a trailing slash.
+const ALREADY_NORMAL = /^(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)+\/?$/;
+
 /** The normalised path (`/`, `/latest/meta-data`, `/openstack/latest/meta_data.json`), or undefined → 404. */
 export function normalizePath(raw: string): string | undefined {
   if (raw.length > PATH_MAX_CHARS) return undefined;
+  if (ALREADY_NORMAL.test(raw)) return raw.endsWith('/') ? raw.slice(0, -1) : raw;
   const query = raw.indexOf('?');
   const decoded = percentDecode(query < 0 ? raw : raw.slice(0, query));
   if (decoded === undefined || CONTROL_CHARACTER.test(decoded)) return undefined;

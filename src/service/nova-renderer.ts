@@ -1,6 +1,6 @@
 // Adapts the pure Nova rendering (src/metadata) to the guest handler's Renderer seam.
 import { isIpv4 } from '../ip/address.js';
-import { lookupMetadata, ROOT_PATH, rootListing } from '../metadata/lookup.js';
+import { lookupMetadata, ROOT_PATH, rootListing, type Ec2TreeMemo } from '../metadata/lookup.js';
 import { normalizePath } from '../metadata/normalize-path.js';
 import { vendorData2Json } from '../metadata/vendor-data-json.js';
 import type { InstanceRecord } from '../model/instance-record.js';
@@ -15,6 +15,18 @@ export interface NovaRendererOptions {
 export function createNovaRenderer(options: NovaRendererOptions): Renderer {
   const root = rootListing();
   const rootBody = root.kind === 'document' ? root.body : Buffer.alloc(0);
+  // A record object is never changed once loaded (a store change loads a new one, with a new
+  // revision), so what was built from it stays right for as long as it lives: the render cache's
+  // entry holds it, and the memo goes with it.
+  const trees = new WeakMap<InstanceRecord, Ec2TreeMemo>();
+  const treesOf = (record: InstanceRecord): Ec2TreeMemo => {
+    let memo = trees.get(record);
+    if (memo === undefined) {
+      memo = new Map();
+      trees.set(record, memo);
+    }
+    return memo;
+  };
   return {
     normalize(url) {
       const path = normalizePath(url);
@@ -23,12 +35,17 @@ export function createNovaRenderer(options: NovaRendererOptions): Renderer {
     },
     rootListing: () => rootBody,
     lookup: (record, path, requestAddress, day) =>
-      lookupMetadata(record, path, {
-        dhcpDomain: options.dhcpDomain,
-        today: day,
-        staticVendorData: options.staticVendorData,
-        ...(requestAddress === undefined ? {} : { requestAddress }),
-      }),
+      lookupMetadata(
+        record,
+        path,
+        {
+          dhcpDomain: options.dhcpDomain,
+          today: day,
+          staticVendorData: options.staticVendorData,
+          ...(requestAddress === undefined ? {} : { requestAddress }),
+        },
+        treesOf(record),
+      ),
     vendorData2: (staticData, dynamic) => vendorData2Json(staticData, dynamic),
     // EC2 local-ipv4 falls back to the request address only for an instance with no fixed IPv4.
     dependsOnAddress: (record, path) => !path.startsWith('/openstack') && !hasIpv4(record),

@@ -17,6 +17,7 @@ import { createPeerIdentifier } from '../../src/service/identify-by-peer.js';
 import { createSignedIdentifier } from '../../src/service/identify-signed.js';
 import { createTaggedIdentifier } from '../../src/service/identify-tagged.js';
 import { createNovaRenderer } from '../../src/service/nova-renderer.js';
+import { cachedDocBytes } from '../../src/service/cached-doc-bytes.js';
 import { createRenderCache } from '../../src/service/render-cache.js';
 import { createTokenAudit } from '../../src/service/token-audit.js';
 import type { Store } from '../../src/store/store.js';
@@ -41,6 +42,8 @@ export function inProcessGuest(opts: {
     cache: createRenderCache<CachedDoc>({
       load: (uuid) => store.findInstanceRecord(uuid),
       maxInstances: opts.cacheInstances ?? config.renderCacheInstances,
+      maxBytes: config.renderCacheMib * 1024 * 1024,
+      docBytes: cachedDocBytes,
     }),
     renderer: createNovaRenderer({ dhcpDomain: config.dhcpDomain, staticVendorData: {} }),
     store,
