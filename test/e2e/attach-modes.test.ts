@@ -11,11 +11,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Network, Router } from '../../src/model/network.js';
-import type { Port } from '../../src/model/port.js';
-import type { InstanceInput, Store } from '../../src/store/store.js';
+import type { Network } from '../../src/model/network.js';
 import { requirePrereq } from '../helpers/prereq.js';
-import { sampleInstance, testUuid } from '../helpers/sample-instance.js';
+import { fillStore, labNetwork, labVm, ROUTER, type Vm } from './lab-store.js';
 import {
   addressesOf,
   addZeroconfRoute,
@@ -40,7 +38,6 @@ import {
 
 const PREREQ = { root: true, commands: ['ip', 'curl'] };
 const TIMEOUT = { timeout: 60_000 };
-const ROUTER: Router = { id: testUuid(0xd, 1), name: 'edge' };
 
 /** Namespaces this file created (by lab id); none may be left once the tests are over. */
 const labs: string[] = [];
@@ -54,58 +51,6 @@ function newLab(t: Parameters<typeof createLab>[0]): Lab {
   const lab = createLab(t);
   labs.push(lab.id);
   return lab;
-}
-
-function network(lab: Lab, n: number, attach: Network['attach'], extra: Partial<Network> = {}): Network {
-  return {
-    id: testUuid(0xa, n),
-    name: `net-${n}`,
-    subnets: [
-      {
-        id: testUuid(0xb, n),
-        cidr: `${lab.prefix}.0/24`,
-        ipVersion: 4,
-        gateway: `${lab.prefix}.1`,
-        dns: [],
-        hostRoutes: [],
-        dhcp: false,
-        ipv6AddressMode: null,
-      },
-    ],
-    mtu: null,
-    routerId: null,
-    attach,
-    ...extra,
-  };
-}
-
-interface Vm {
-  input: InstanceInput;
-  port: Port;
-}
-
-function vm(n: number, networkId: string, mac: string, address: string): Vm {
-  const input = sampleInstance(n, { uuid: testUuid(0x1, n), name: `guest-${n}`, hostname: `guest-${n}` });
-  const port: Port = {
-    id: testUuid(0xc, n),
-    instanceUuid: input.uuid,
-    networkId,
-    mac,
-    fixedIps: [address],
-    floatingIp: null,
-    vifType: 'ovs',
-    devname: null,
-  };
-  return { input, port };
-}
-
-function fill(store: Store, networks: Network[], vms: Vm[], routers: Router[] = []): void {
-  routers.forEach((r) => store.putRouter(r));
-  networks.forEach((n) => store.putNetwork(n));
-  for (const v of vms) {
-    store.putInstance(v.input);
-    store.putPort(v.port);
-  }
 }
 
 /** serve must not have logged a plumbing failure (its plumbing runs in the background poll too). */
@@ -124,7 +69,7 @@ test(
     const lab = newLab(t);
     const svc = await lab.namespace('svc');
     await lab.ip(svc, 'link', 'add', 'br0', 'type', 'bridge'); // serve brings it up
-    const net = network(lab, 1, {
+    const net = labNetwork(lab, 1, {
       namespace: svc,
       interface: 'br0',
       mode: 'onlink',
@@ -132,7 +77,7 @@ test(
     });
     // A second tenant network (not attached) where guest 1's address belongs to someone else: a
     // request that could pick its network by header would get that instance.
-    const decoyNet = network(lab, 2, null);
+    const decoyNet = labNetwork(lab, 2, null);
     const guests: Array<{ ns: string; address: string; vm: Vm }> = [];
     for (const n of [1, 2]) {
       const ns = await lab.namespace(`g${n}`);
@@ -141,11 +86,11 @@ test(
       await lab.ip(svc, 'link', 'set', `vg${n}`, 'master', 'br0');
       const address = `${lab.prefix}.${10 + n}`;
       await lab.guest(ns, 'eth0', { address: `${address}/24`, gateway: `${lab.prefix}.1` });
-      guests.push({ ns, address, vm: vm(n, net.id, mac, address) });
+      guests.push({ ns, address, vm: labVm(n, net.id, mac, address) });
     }
-    const decoy = vm(3, decoyNet.id, randomMac(), guests[0]!.address);
+    const decoy = labVm(3, decoyNet.id, randomMac(), guests[0]!.address);
     const served = await serve(lab, (store) =>
-      fill(store, [net, decoyNet], [...guests.map((g) => g.vm), decoy]),
+      fillStore(store, [net, decoyNet], [...guests.map((g) => g.vm), decoy]),
     );
 
     assert.deepEqual(
@@ -217,9 +162,9 @@ test(
     await lab.ip(router, 'addr', 'add', `${gateway}/24`, 'dev', 'qr-lab');
     await lab.guest(guestNs, 'eth0', { address: `${address}/24`, gateway, zeroconf: false });
     const attach = { namespace: router, interface: 'qr-lab', mode: 'router' as const, address: null };
-    const net = network(lab, 1, attach, { routerId: ROUTER.id });
-    const guest = vm(1, net.id, mac, address);
-    const served = await serve(lab, (store) => fill(store, [net], [guest], [ROUTER]));
+    const net = labNetwork(lab, 1, attach, { routerId: ROUTER.id });
+    const guest = labVm(1, net.id, mac, address);
+    const served = await serve(lab, (store) => fillStore(store, [net], [guest], [ROUTER]));
 
     assert.deepEqual(
       served.service.attachments!.status().serving.map((g) => [g.namespace, g.host, g.port]),
@@ -334,15 +279,15 @@ test(
     await lab.veth({ ns: dhcp, dev: 'tap-lab' }, { ns: guestNs, dev: 'eth0', mac });
     // The guest starts bare but for the zeroconf route (added before DHCP, as a CentOS image has it).
     await lab.guest(guestNs, 'eth0', {});
-    const base = network(lab, 1, {
+    const base = labNetwork(lab, 1, {
       namespace: dhcp,
       interface: 'tap-lab',
       mode: 'isolated',
       address: `${port}/24`,
     });
     const net: Network = { ...base, subnets: [{ ...base.subnets[0]!, dhcp: true }] };
-    const guest = vm(1, net.id, mac, address);
-    const served = await serve(lab, (store) => fill(store, [net], [guest]));
+    const guest = labVm(1, net.id, mac, address);
+    const served = await serve(lab, (store) => fillStore(store, [net], [guest]));
 
     assert.deepEqual((await addressesOf(lab, dhcp, 'tap-lab')).sort(), [
       `${port}/24`,

@@ -20,7 +20,7 @@ import {
   waitUntil,
   type Lab,
 } from './attach-kit.js';
-import { fillStore, labNetwork, labVm, type Vm } from './hardening-kit.js';
+import { fillStore, labNetwork, labVm, type Vm } from './lab-store.js';
 
 const PREREQ = { root: true, commands: ['ip', 'curl'] };
 const TIMEOUT = { timeout: 60_000 };

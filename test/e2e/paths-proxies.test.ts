@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import type { Network, Router } from '../../src/model/network.js';
-import type { Port } from '../../src/model/port.js';
-import type { InstanceInput, Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { requirePrereq } from '../helpers/prereq.js';
-import { sampleInstance, testUuid } from '../helpers/sample-instance.js';
+import { labNetwork, labVm, type Vm } from './lab-store.js';
+import { testUuid } from '../helpers/sample-instance.js';
 import {
   createLab,
   fetchFrom,
@@ -46,11 +46,6 @@ after(async () => {
   assert.deepEqual(left, [], 'namespaces left behind');
 });
 
-interface Vm {
-  input: InstanceInput;
-  port: Port;
-}
-
 interface Site {
   lab: Lab;
   /** The namespace the proxy runs in (Neutron's qdhcp-<network>). */
@@ -63,45 +58,6 @@ interface Site {
   others: { sameAddressOtherNetwork: Vm; otherAddressSameNetwork: Vm };
   decoyNet: Network;
   fill(store: Store): void;
-}
-
-function network(lab: Lab, n: number, routerId: string | null): Network {
-  return {
-    id: testUuid(0xa, n),
-    name: `net-${n}`,
-    subnets: [
-      {
-        id: testUuid(0xb, n),
-        cidr: `${lab.prefix}.0/24`,
-        ipVersion: 4,
-        gateway: `${lab.prefix}.1`,
-        dns: [],
-        hostRoutes: [],
-        dhcp: true,
-        ipv6AddressMode: null,
-      },
-    ],
-    mtu: null,
-    routerId,
-    attach: null, // the proxy is the way in; serve listens in no namespace itself
-  };
-}
-
-function vm(n: number, networkId: string, mac: string, address: string): Vm {
-  const input = sampleInstance(n, { uuid: testUuid(0x1, n), name: `vm-${n}`, hostname: `vm-${n}` });
-  return {
-    input,
-    port: {
-      id: testUuid(0xc, n),
-      instanceUuid: input.uuid,
-      networkId,
-      mac,
-      fixedIps: [address],
-      floatingIp: null,
-      vifType: 'ovs',
-      devname: null,
-    },
-  };
 }
 
 /**
@@ -119,13 +75,13 @@ async function site(t: TestContext): Promise<Site> {
   await lab.ip(proxyNs, 'addr', 'add', `${lab.prefix}.2/24`, 'dev', 'tap-lab');
   await lab.ip(proxyNs, 'addr', 'add', `${METADATA_ADDRESS}/32`, 'dev', 'tap-lab');
   await lab.guest(guestNs, 'eth0', { address: `${address}/24`, gateway: `${lab.prefix}.1` });
-  const net = network(lab, 1, null);
+  const net = labNetwork(lab, 1, null, {}, { dhcp: true });
   // A second tenant reusing the same addresses, on a router: the place a forged
   // X-Neutron-Network-ID or X-Neutron-Router-ID would lead.
-  const decoyNet = network(lab, 2, ROUTER.id);
-  const guest = vm(1, net.id, mac, address);
-  const sameAddressOtherNetwork = vm(2, decoyNet.id, randomMac(), address);
-  const otherAddressSameNetwork = vm(3, net.id, randomMac(), `${lab.prefix}.20`);
+  const decoyNet = labNetwork(lab, 2, null, { routerId: ROUTER.id }, { dhcp: true });
+  const guest = labVm(1, net.id, mac, address);
+  const sameAddressOtherNetwork = labVm(2, decoyNet.id, randomMac(), address);
+  const otherAddressSameNetwork = labVm(3, net.id, randomMac(), `${lab.prefix}.20`);
   return {
     lab,
     proxyNs,

@@ -28,7 +28,7 @@ import {
   type Lab,
   type Served,
 } from './attach-kit.js';
-import { fillStore, labNetwork, labVm, ROUTER, TOKEN_PATH, TOKEN_TTL_HEADER } from './hardening-kit.js';
+import { fillStore, labNetwork, labVm, ROUTER, TOKEN_PATH, TOKEN_TTL_HEADER } from './lab-store.js';
 
 const PREREQ = { root: true, commands: ['ip', 'curl', 'nft'] };
 const TIMEOUT = { timeout: 90_000 };

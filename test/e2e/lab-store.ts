@@ -1,5 +1,6 @@
-// Shared shapes for the network-hardening end-to-end tests (token hop limit, neighbour check): a
-// network on the lab's subnet, an instance with one port, and a store filled with them.
+// The store side of the namespace-lab end-to-end tests (attach modes, proxies, token hop limit,
+// neighbour check): a network on the lab's subnet, an instance with one port, and a store filled
+// with them.
 import type { Attachment, Network, Router } from '../../src/model/network.js';
 import type { Port } from '../../src/model/port.js';
 import type { InstanceInput, Store } from '../../src/store/store.js';
@@ -10,7 +11,14 @@ export const ROUTER: Router = { id: testUuid(0xd, 1), name: 'edge' };
 export const TOKEN_PATH = '/latest/api/token';
 export const TOKEN_TTL_HEADER = ['X-aws-ec2-metadata-token-ttl-seconds', '21600'] as const;
 
-export function labNetwork(lab: Lab, n: number, attach: Attachment, extra: Partial<Network> = {}): Network {
+/** `subnet` adjusts the one subnet (e.g. `{ dhcp: true }`). */
+export function labNetwork(
+  lab: Lab,
+  n: number,
+  attach: Attachment | null,
+  extra: Partial<Network> = {},
+  subnet: Partial<Network['subnets'][number]> = {},
+): Network {
   return {
     id: testUuid(0xa, n),
     name: `net-${n}`,
@@ -24,6 +32,7 @@ export function labNetwork(lab: Lab, n: number, attach: Attachment, extra: Parti
         hostRoutes: [],
         dhcp: false,
         ipv6AddressMode: null,
+        ...subnet,
       },
     ],
     mtu: null,
