@@ -25,13 +25,6 @@ export function createGuestServer(
   return server;
 }
 
-/**
- * Responses per connection not yet finished. A request that arrives while one is open was pipelined:
- * 'close' comes a tick after the answer is written, so even an answer written synchronously still
- * counts when the parser hands over the next request from the same segment.
- */
-const unanswered = new WeakMap<object, number>();
-
 // Almost every guest request is a bodiless GET answered from the render cache: that path stays
 // synchronous (no promise, no microtask turn) from the parsed request to res.end.
 function serve(
@@ -42,10 +35,9 @@ function serve(
   limits: GuestServerLimits,
 ): void {
   const failed = (err: unknown): GuestResponse => failureResponse(err, log, req.url);
-  const socket = req.socket;
-  const pipelined = (unanswered.get(socket) ?? 0) > 0;
-  unanswered.set(socket, (unanswered.get(socket) ?? 0) + 1);
-  res.once('close', () => unanswered.set(socket, (unanswered.get(socket) ?? 1) - 1));
+  // node:http queues the response of a pipelined request until the earlier ones are finished, and
+  // gives it the socket only then ('finish' comes a tick after even a synchronous answer).
+  const pipelined = res.socket === null;
   if ((req.url ?? '').length > limits.maxUrlBytes) {
     req.resume();
     writeResponse(
