@@ -83,7 +83,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         scope: `network ${network.id}`,
       });
       const server = createGuestServer(
-        createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true, requiredHeader }),
+        createGuestHandler({ ...deps, identify, guestIsPeer: true, requiredHeader }),
         log.child({ listener: 'direct', network: network.name }),
         GUEST_SERVER_DEFAULTS,
         { gate, perGuest: true },
@@ -177,7 +177,7 @@ async function createAttachments(
       const check = { store, networkIds, checks: () => current().neighbourChecks, neighbours };
       const identify = checkNeighbour(createPeerIdentifier({ store: ports, networkIds, scope }), check);
       const server = createGuestServer(
-        awaitNeighbour(createGuestHandler({ ...deps, identify, refuseForwardedTokenPut: true }), check),
+        awaitNeighbour(createGuestHandler({ ...deps, identify, guestIsPeer: true }), check),
         listenerLog,
         GUEST_SERVER_DEFAULTS,
         { gate, perGuest: true },

@@ -47,11 +47,12 @@ export interface GuestHandlerDeps {
   dynamicVendorData: (record: InstanceRecord) => Promise<Array<[string, unknown]>>;
   randomBytes: (n: number) => Buffer;
   /**
-   * Guests reach this listener directly (direct and namespace listeners): a token PUT that carries
-   * X-Forwarded-For was relayed by a proxy inside the guest and is refused (403), as AWS does. Off on
+   * Guests reach this listener directly (direct and namespace listeners). A token PUT that carries
+   * X-Forwarded-For was relayed by a proxy inside the guest and is refused (403), as AWS does; one
+   * pipelined behind another request would escape the token hop limit and is refused (400). Off on
    * the tagged and signed listeners, where X-Forwarded-For is the proxy protocol itself.
    */
-  refuseForwardedTokenPut?: boolean;
+  guestIsPeer?: boolean;
   /** Session-token policy; without it tokens are optional on the EC2 paths. */
   tokenPolicy?: TokenPolicy;
   /** Counts and logs tokenless requests of instances whose policy is audit. */
@@ -148,7 +149,7 @@ function answer(
   }
   const isEc2 = !path.startsWith('/openstack');
   if (isEc2 && isTokenPath(path))
-    return tokenRoute(req, path, record.instance.uuid, deps.tokens, deps.refuseForwardedTokenPut === true);
+    return tokenRoute(req, path, record.instance.uuid, deps.tokens, deps.guestIsPeer === true);
   if (isEc2 || deps.tokenPolicy?.paths === 'all') {
     const problem = tokenPolicyProblem(deps, req, record, path);
     if (problem !== undefined) return problem;

@@ -16,17 +16,17 @@ export function tokenRoute(
   path: string,
   instanceUuid: string,
   tokens: TokenIssuer,
-  refuseForwarded: boolean,
+  guestIsPeer: boolean,
 ): GuestResponse {
   if (!TOKEN_PATHS.has(path)) return errorResponse(403, 'Tokens are issued at /latest/api/token only.'); // AWS: versioned token path → 403
   if (req.method !== 'PUT') return errorResponse(405, 'The token path takes PUT.', { allow: 'PUT' });
   // AWS refuses token PUTs carrying X-Forwarded-For: a proxy in the guest relayed them (SSRF).
-  if (refuseForwarded && req.headers['x-forwarded-for'] !== undefined) {
+  if (guestIsPeer && req.headers['x-forwarded-for'] !== undefined) {
     return errorResponse(403, 'Tokens are not issued to requests forwarded by a proxy (X-Forwarded-For).');
   }
   // A PUT pipelined behind another request shares its TCP segment, where the hop limit's nft rule
   // (which looks at the first byte of a segment) cannot see it; no real client pipelines a token PUT.
-  if (refuseForwarded && req.pipelined === true) {
+  if (guestIsPeer && req.pipelined === true) {
     return errorResponse(400, 'A token request must not be pipelined behind another request.');
   }
   const header = headerValue(req.headers, 'x-aws-ec2-metadata-token-ttl-seconds');

@@ -69,7 +69,7 @@ export function inProcessGuest(opts: {
       createGuestHandler({
         ...deps,
         identify: createPeerIdentifier({ store, networkIds: () => networkIds, scope: 'network (test)' }),
-        refuseForwardedTokenPut: true,
+        guestIsPeer: true,
       }),
     signed: createGuestHandler({
       ...deps,

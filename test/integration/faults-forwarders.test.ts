@@ -11,6 +11,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sendRaw, type RawResponse } from '../helpers/raw-http.js';
 import { runCli, startDaemon, startServe, type Daemon } from '../helpers/serve-child.js';
+
+/**
+ * The load runs every guest at full speed, past the per-instance admission rate; what is tested here
+ * is the outage, not admission (guest-policy.test.ts covers that), so it is off.
+ */
+const NO_ADMISSION = { OPENIMDS_ADMISSION_RATE: '0' };
 import { makeTmpDir } from '../helpers/tmp-dir.js';
 
 const NET_ID = '5a1e0000-0000-4000-8000-000000000001';
@@ -99,7 +105,7 @@ test('openimds proxy and proxy → agent with serve killed: 502/503 within 3 s, 
     '--shared-secret-file',
     secretFile,
   ];
-  let serve = await startServe(t, serveArgs('127.0.0.1:0'));
+  let serve = await startServe(t, serveArgs('127.0.0.1:0'), { env: NO_ADMISSION });
   const signed = serve.endpoints['signed']!;
   const agent = await startDaemon(
     t,
@@ -149,7 +155,7 @@ test('openimds proxy and proxy → agent with serve killed: 502/503 within 3 s, 
     /No server is available/,
   );
 
-  serve = await startServe(t, serveArgs(signed));
+  serve = await startServe(t, serveArgs(signed), { env: NO_ADMISSION });
   const upAt = Date.now();
   for (const p of paths) {
     const deadline = Date.now() + RECOVERY_MAX_MS;
