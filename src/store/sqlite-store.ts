@@ -11,6 +11,7 @@ import { createSqliteContext, type SqliteContext } from './sqlite-context.js';
 import { translateStoreError } from './sqlite-errors.js';
 import * as instances from './sqlite-instance-writes.js';
 import * as topology from './sqlite-network-writes.js';
+import { openChangeProbe, type ChangeProbe } from './sqlite-change-probe.js';
 import { openDatabase } from './sqlite-open.js';
 import * as ports from './sqlite-port-writes.js';
 import {
@@ -44,7 +45,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     now,
     ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
   });
-  return new SqliteStore(db, options.path, createSqliteContext(db, now));
+  const probe =
+    options.path === ':memory:' || options.path === '' ? undefined : openChangeProbe(options.path);
+  return new SqliteStore(db, options.path, createSqliteContext(db, now), probe);
 }
 
 type Runner = Database.Transaction<(fn: () => unknown) => unknown>;
@@ -54,11 +57,15 @@ class SqliteStore implements Store {
   readonly #path: string;
   readonly #c: SqliteContext;
   readonly #run: Runner;
+  readonly #probe: ChangeProbe | undefined;
+  /** The change mark as last read, valid while the probe says nothing was committed since. */
+  #mark: number | undefined;
 
-  constructor(db: Database.Database, path: string, context: SqliteContext) {
+  constructor(db: Database.Database, path: string, context: SqliteContext, probe: ChangeProbe | undefined) {
     this.#db = db;
     this.#path = path;
     this.#c = context;
+    this.#probe = probe;
     // One cached wrapper: better-sqlite3 turns a nested call into a savepoint, so a failed write
     // inside a caller's transaction() undoes only itself, and the caller decides about the rest.
     this.#run = db.transaction((fn: () => unknown) => fn());
@@ -143,8 +150,14 @@ class SqliteStore implements Store {
     }));
   }
 
+  // Read on every guest request (src/service/port-lookup-cache.ts): the query runs only when the
+  // WAL-index header moved since the last call. Inside a transaction of this connection, whose writes
+  // are not committed yet, the query always runs.
   changeMark(): number {
-    return this.#c.s.changeMark.get()!;
+    if (this.#probe === undefined || this.#db.inTransaction) return this.#c.s.changeMark.get()!;
+    if (this.#probe.unchanged() && this.#mark !== undefined) return this.#mark;
+    this.#mark = this.#c.s.changeMark.get()!;
+    return this.#mark;
   }
 
   // --- writes
@@ -202,6 +215,7 @@ class SqliteStore implements Store {
   }
 
   close(): void {
+    this.#probe?.close();
     if (this.#db.open) this.#db.close();
   }
 
