@@ -22,6 +22,10 @@ export interface ConnectionGate {
 
 const LOG_EVERY_MS = 10_000;
 
+/** The address a socket is counted under in the per-guest caps. */
+const COUNTED_AS = Symbol('counted as');
+type GatedSocket = Socket & { [COUNTED_AS]?: string };
+
 export function createConnectionGate(opts: ConnectionGateOptions): ConnectionGate {
   const now = opts.now ?? Date.now;
   const byPeer = new Map<string, number>();
@@ -47,22 +51,29 @@ export function createConnectionGate(opts: ConnectionGateOptions): ConnectionGat
     return false;
   };
 
+  // One handler for every socket ('close' comes once): no closure per connection.
+  function onClose(this: GatedSocket): void {
+    total--;
+    const peer = this[COUNTED_AS];
+    if (peer === undefined) return;
+    const left = (byPeer.get(peer) ?? 1) - 1;
+    if (left === 0) byPeer.delete(peer);
+    else byPeer.set(peer, left);
+  }
+
   return {
-    admit(socket, perGuest) {
+    admit(socket: GatedSocket, perGuest) {
       const peer = socket.remoteAddress ?? '';
       if (opts.maxTotal > 0 && total >= opts.maxTotal) return refuse(socket, 'total', peer);
       const held = perGuest ? (byPeer.get(peer) ?? 0) : 0;
       if (perGuest && opts.maxPerGuest > 0 && held >= opts.maxPerGuest)
         return refuse(socket, 'perGuest', peer);
       total++;
-      if (perGuest) byPeer.set(peer, held + 1);
-      socket.once('close', () => {
-        total--;
-        if (!perGuest) return;
-        const left = (byPeer.get(peer) ?? 1) - 1;
-        if (left === 0) byPeer.delete(peer);
-        else byPeer.set(peer, left);
-      });
+      if (perGuest) {
+        byPeer.set(peer, held + 1);
+        socket[COUNTED_AS] = peer;
+      }
+      socket.on('close', onClose);
       return true;
     },
     open: () => total,

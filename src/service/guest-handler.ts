@@ -163,8 +163,13 @@ function answer(
     case 'response':
       return doc.response;
     case 'seeded': {
-      const seed = Buffer.from(deps.randomBytes(SEED_BYTES).toString('base64'), 'latin1');
-      const body = Buffer.concat([doc.result.before, seed, doc.result.after]);
+      // Written straight into the body: no Buffer for the seed's text, no concat.
+      const { before, after } = doc.result;
+      const seed = deps.randomBytes(SEED_BYTES).toString('base64');
+      const body = Buffer.allocUnsafe(before.length + seed.length + after.length);
+      before.copy(body, 0);
+      body.write(seed, before.length, 'latin1');
+      after.copy(body, before.length + seed.length);
       return { status: 200, headers: { 'content-type': doc.result.contentType }, body };
     }
     case 'other':
