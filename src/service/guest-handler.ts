@@ -12,6 +12,7 @@ import type { Admitter } from './admission.js';
 import { headerValue, type Identifier, type Identity } from './identity.js';
 import { passwordRoute } from './password-route.js';
 import type { RenderCache } from './render-cache.js';
+import { createRepeatLog } from './repeat-log.js';
 import { carriesRequiredHeader, type RequiredHeader } from './required-header.js';
 import type { TokenAudit } from './token-audit.js';
 import { isTokenPath, tokenProblem, tokenRoute } from './token-route.js';
@@ -90,6 +91,9 @@ export function createGuestHandler(deps: GuestHandlerDeps): GuestHandler {
     body: Buffer.from('OK'),
   };
 
+  // Refusals repeat as fast as a client can ask: each distinct one is logged once per window.
+  const logRefusal = createRepeatLog(deps.log);
+
   return (req) => {
     const normalized = deps.renderer.normalize(req.url);
     // GET / needs no identification (reference §2.2 step 1); /healthcheck is oslo's, also unauthenticated.
@@ -100,7 +104,7 @@ export function createGuestHandler(deps: GuestHandlerDeps): GuestHandler {
     }
     const found = deps.identify(req);
     if (!found.ok) {
-      deps.log.warn(found.log.event, found.log.msg, found.log.fields);
+      logRefusal(found.log.event, found.log.msg, found.log.fields);
       return errorResponse(found.status, found.explanation);
     }
     if (normalized === undefined) return errorResponse(404);

@@ -1,12 +1,12 @@
 // The guest handler of each listener kind, wired as src/cli/service-app.ts wires it (guestDeps and the
 // per-listener identifiers) over a real store, for tests that drive it in memory. Only the clock's day
-// is pinned and the log is silent; rendering, the render cache, tokens, vendor data and the
+// is pinned and the log is silent unless one is given; rendering, the render cache, tokens, vendor data and the
 // identifiers are the real ones, with the defaults of `openimds serve`.
 import { randomBytes } from 'node:crypto';
 import { createTokenIssuer } from '../../src/auth/session-token.js';
 import { defaultConfig } from '../../src/config.js';
 import type { GuestHandler } from '../../src/http/guest-request.js';
-import { SILENT_LOGGER } from '../../src/log.js';
+import { SILENT_LOGGER, type Logger } from '../../src/log.js';
 import { createDynamicVendorData } from '../../src/service/dynamic-vendor-data.js';
 import {
   createGuestHandler,
@@ -35,6 +35,8 @@ export function inProcessGuest(opts: {
   /** Render cache size; small values exercise eviction. Default: serve's default. */
   cacheInstances?: number;
   today?: string;
+  /** Where the handlers log (default: nowhere). */
+  log?: Logger;
 }): InProcessGuest {
   const config = defaultConfig({ uid: 1000, home: '/nonexistent' });
   const { store } = opts;
@@ -62,7 +64,7 @@ export function inProcessGuest(opts: {
     // No admission: a fuzz run sends thousands of requests per instance, which admission would answer
     // 429 (test/integration/guest-policy.test.ts covers it).
     today: () => opts.today ?? new Date().toISOString().slice(0, 10),
-    log: SILENT_LOGGER,
+    log: opts.log ?? SILENT_LOGGER,
   };
   return {
     peer: (networkIds) =>
