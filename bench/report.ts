@@ -107,6 +107,7 @@ function stormTable(r: BenchResults): string {
 function scaleTable(r: BenchResults): string {
   return markdownTable(
     [
+      { title: 'visits are' },
       { title: 'instances', align: 'right' },
       { title: 'store built in', align: 'right' },
       { title: 'visits', align: 'right' },
@@ -114,7 +115,7 @@ function scaleTable(r: BenchResults): string {
       { title: 'distinct visited', align: 'right' },
       { title: 'requests', align: 'right' },
       { title: 'req/s', align: 'right' },
-      { title: 'vs 1,000', align: 'right' },
+      { title: 'vs 1,000 (same kind)', align: 'right' },
       { title: 'p50 ms', align: 'right' },
       { title: 'p99 ms', align: 'right' },
       { title: 'errors', align: 'right' },
@@ -124,6 +125,7 @@ function scaleTable(r: BenchResults): string {
       { title: 'other cores', align: 'right' },
     ],
     r.scale.map((s) => [
+      s.kind === 'first' ? 'first (fresh service)' : 'rounds over the guests',
       int(s.instances),
       `${fixed(s.buildSeconds, 1)} s`,
       int(s.visits),

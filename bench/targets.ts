@@ -66,9 +66,12 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
       },
     );
   }
-  const small = r.scale.find((s) => s.instances === 1000);
-  const large = r.scale.find((s) => s.instances === 100_000 && s.guestPool === s.instances);
-  const control = r.scale.find((s) => s.instances === 100_000 && s.guestPool < s.instances);
+  const mixed = r.scale.filter((s) => s.kind === 'mixed');
+  const small = mixed.find((s) => s.instances === 1000);
+  const large = mixed.find((s) => s.instances === 100_000 && s.guestPool === s.instances);
+  const control = mixed.find((s) => s.instances === 100_000 && s.guestPool < s.instances);
+  const firstSmall = r.scale.find((s) => s.kind === 'first' && s.instances === 1000);
+  const firstLarge = r.scale.find((s) => s.kind === 'first' && s.instances === 100_000);
   const bound = r.settings['renderCacheInstances'];
   // Visiting more instances than either bound admits fills the cache (the size bound: at the least).
   const cacheFilled =
@@ -93,14 +96,28 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
         large === undefined ? null : large.rssAfterMiB <= RSS_LIMIT_MIB ? (cacheFilled ? true : null) : false,
     },
     {
-      target: '100,000 instances: throughput within 10% of 1,000',
+      // Like for like: the same traffic, only the store's size differs. First visits identify and
+      // render every document; repeat visits of the same 1,000 guests are answered from the cache.
+      target: '100,000 instances: throughput within 10% of 1,000, same traffic',
+      measured:
+        firstLarge === undefined || firstSmall === undefined || control === undefined
+          ? 'not run'
+          : `first visits of ${firstLarge.guestPool} guests: ${Math.round(firstLarge.ratio * 100)}% (${Math.round(firstLarge.rps)} vs ${Math.round(firstSmall.rps)} req/s); ` +
+            `repeat visits of 1,000 guests: ${Math.round(control.ratio * 100)}% (${Math.round(control.rps)} vs ${Math.round(small!.rps)} req/s)`,
+      met:
+        firstLarge === undefined || firstSmall === undefined || control === undefined
+          ? null
+          : firstLarge.ratio >= 0.9 && control.ratio >= 0.9,
+    },
+    {
+      // 21,000 visits: over 1,000 guests (after the first round, all from the render cache) against
+      // over 100,000 (nearly every visit renders): the cache's hit rate, more than the store's size.
+      target: '100,000 instances: throughput within 10% of 1,000, visits over every guest',
       measured:
         large === undefined || small === undefined
           ? 'not run'
           : `${Math.round(large.ratio * 100)}% (${Math.round(large.rps)} vs ${Math.round(small.rps)} req/s)` +
-            (control === undefined
-              ? ''
-              : `; visiting the same ${control.guestPool} guests: ${Math.round(control.ratio * 100)}%`) +
+            ` (${large.distinctGuests} distinct guests against ${small.distinctGuests})` +
             (cacheFilled ? '' : '; the render cache never filled'),
       met:
         large === undefined || small === undefined

@@ -21,6 +21,12 @@ const CONCURRENCY = 64;
 const SEED = 0x5eed;
 
 export interface ScaleRow {
+  /**
+   * mixed: visits in shuffled rounds over the pool, so a pool smaller than the render cache is served
+   * from it after its first round; first: each guest of the pool visits once, on a fresh service, so
+   * every visit identifies and renders (a boot wave), median of the repetitions.
+   */
+  kind: 'mixed' | 'first';
   instances: number;
   /** Guests the visits are spread over. */
   guestPool: number;
@@ -60,8 +66,19 @@ export interface ScaleOptions {
   build: OpenimdsBuild;
   quietWaitMs: number;
   client: 'raw' | 'http';
-  /** Visit only the first N guests of the store (default: all of them). */
+  /** Visit only N guests of the store (default: all of them): the first N, or N spread evenly over it. */
   guestPool?: number;
+  spread?: boolean;
+  kind?: ScaleRow['kind'];
+}
+
+/** Guests that warm a fresh service up (its JIT) before first visits are measured; never in the pool. */
+export const FIRST_VISIT_WARM_GUESTS = 200;
+
+/** n guests evenly spread over the store, so that their rows are all over the file, as in a real cloud. */
+function spreadGuests(all: readonly string[], n: number): string[] {
+  if (n >= all.length) return [...all];
+  return Array.from({ length: n }, (_, i) => all[Math.floor((i * all.length) / n)]!);
 }
 
 export async function measureStoreScale(fixture: Fixture, opts: ScaleOptions): Promise<ScaleRow> {
@@ -77,7 +94,33 @@ export async function measureStoreScale(fixture: Fixture, opts: ScaleOptions): P
   try {
     await waitForHttp({ host: '127.0.0.1', port, path: '/' }, READY_TIMEOUT_MS);
     const rssIdleMiB = rssMiB(child.pid);
-    const pool = fixture.guests.slice(0, opts.guestPool ?? fixture.guests.length).map((g) => g.address);
+    const everyGuest = fixture.guests.map((g) => g.address);
+    const pool =
+      opts.guestPool === undefined
+        ? everyGuest
+        : opts.spread === true
+          ? spreadGuests(everyGuest, opts.guestPool)
+          : everyGuest.slice(0, opts.guestPool);
+    if (opts.kind === 'first') {
+      // JIT warm-up on other guests, so that a short run measures the request path, not the compiler.
+      const inPool = new Set(pool);
+      const others = everyGuest.filter((a) => !inPool.has(a));
+      await runGuestLoad(
+        {
+          host: '127.0.0.1',
+          port,
+          addresses: spreadGuests(others, FIRST_VISIT_WARM_GUESTS),
+          paths: crawl,
+          mode: 'keepalive',
+          client: opts.client,
+          concurrency: CONCURRENCY,
+          rampGuests: 1,
+          requestTimeoutMs: 10_000,
+          deadlineMs: 60_000,
+        },
+        [child.pid],
+      );
+    }
     const addresses = shuffledRounds(pool, visits);
     await waitForQuiet(opts.quietWaitMs);
     const r = await runGuestLoad(
@@ -97,6 +140,7 @@ export async function measureStoreScale(fixture: Fixture, opts: ScaleOptions): P
     );
     const seconds = r.elapsedMs / 1000;
     return {
+      kind: opts.kind ?? 'mixed',
       instances,
       guestPool: pool.length,
       buildSeconds: fixture.buildSeconds,
