@@ -6,7 +6,7 @@ import { NOISY_CORES } from './scenarios/throughput.js';
 export function formatReport(r: BenchResults): string {
   const sections = [
     `Machine: ${r.machine.nproc} CPU (${r.machine.cpuModel}), kernel ${r.machine.kernel}, Node ${r.machine.node}, wrk ${r.machine.wrk}; ${r.machine.placement}; load average at start ${r.machine.loadAverageAtStart}` +
-      `\nRun: ${r.startedAt}, ${r.quick ? 'quick' : 'full'}, ${Math.round(r.durationSeconds)} s` +
+      `\nRun: ${r.startedAt}, ${r.quick ? 'quick' : 'full'}, ${Math.round(r.durationSeconds)} s; CPU stolen by the hypervisor: ${fixed(r.stolenCores, 2)} cores on average` +
       `\nFixtures: ${r.fixtures.map((f) => `${f.name} ${int(f.instances)} instances in ${fixed(f.buildSeconds, 2)} s`).join('; ')}`,
   ];
   if (r.throughput.length > 0 || r.unavailable.some((u) => u.scenario === 'throughput')) {

@@ -10,6 +10,11 @@ import type { TargetCheck } from './targets.js';
 export interface BenchResults {
   startedAt: string;
   durationSeconds: number;
+  /**
+   * CPU the hypervisor took from this (virtual) machine during the run, in cores on average: other
+   * guests of the host. Invisible to "other cores", and it slows every figure of the run.
+   */
+  stolenCores: number;
   quick: boolean;
   machine: Machine;
   settings: Record<string, number | string | boolean>;

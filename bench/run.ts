@@ -13,6 +13,7 @@ import { describeMachine } from './lib/machine.js';
 import { waitForQuiet } from './lib/quiet.js';
 import { THIS_CHECKOUT_MAIN, profiled, type OpenimdsBuild } from './lib/openimds-process.js';
 import { freePort } from './lib/ports.js';
+import { machineCpuSeconds } from './lib/processes.js';
 import { formatReport } from './report.js';
 import type { BenchResults } from './results.js';
 import { startBaseline, type Baseline } from './scenarios/baseline.js';
@@ -52,11 +53,13 @@ async function main(): Promise<void> {
   }
   const opts = parsed;
   const started = new Date();
+  const stealAtStart = machineCpuSeconds().steal;
   const work = mkdtempSync(join(tmpdir(), 'openimds-bench-'));
   const forgetWork = onCleanup(`directory ${work}`, () => rmSync(work, { recursive: true, force: true }));
   const results: BenchResults = {
     startedAt: started.toISOString(),
     durationSeconds: 0,
+    stolenCores: 0,
     quick: opts.quick,
     machine: describeMachine(),
     settings: settingsOf(opts),
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     forgetWork();
   }
   results.durationSeconds = (Date.now() - started.getTime()) / 1000;
+  results.stolenCores = (machineCpuSeconds().steal - stealAtStart) / results.durationSeconds;
   results.targets = checkTargets(results);
   mkdirSync(opts.resultsDir, { recursive: true });
   const file = join(opts.resultsDir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -106,9 +106,15 @@ export function cpuSeconds(pid: number): number {
  * processes' own utime + stime add up to (interrupt and softirq time is kept apart, as the kernel
  * does not charge it to the process it interrupted).
  */
-export function machineCpuSeconds(): { busy: number; total: number } {
+export function machineCpuSeconds(): { busy: number; total: number; steal: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   const [user, nice, system, ...rest] = line.trim().split(/\s+/).slice(1, 9).map(Number);
   const total = [user!, nice!, system!, ...rest].reduce((a, b) => a + b, 0);
-  return { busy: (user! + nice! + system!) / CLOCK_TICKS_PER_SECOND, total: total / CLOCK_TICKS_PER_SECOND };
+  // The 8th field: time a virtual machine's CPUs were runnable but the hypervisor ran something else.
+  const steal = rest[4] ?? 0;
+  return {
+    busy: (user! + nice! + system!) / CLOCK_TICKS_PER_SECOND,
+    total: total / CLOCK_TICKS_PER_SECOND,
+    steal: steal / CLOCK_TICKS_PER_SECOND,
+  };
 }

@@ -2,8 +2,9 @@
 // ~28 times per boot, each time on a new connection; the SQLite query behind each lookup was the
 // largest single cost of a request (docs/performance.md "Profiles"). The store's change mark moves on
 // every write, by this process or any other sharing the file (CLI, admin API), and is read on every
-// lookup: one single-row read instead of a three-table join. So a change still shows on the very
-// next request (DESIGN.md "request path" step 3), never after a delay.
+// lookup: for SQLite one 48-byte pread of the WAL index while nothing was committed
+// (src/store/sqlite-change-probe.ts), instead of a three-table join. So a change still shows on the
+// very next request (DESIGN.md "request path" step 3), never after a delay.
 import type { Store, StoreReads } from '../store/store.js';
 import type { PortLookup } from './resolve-port.js';
 
