@@ -4,9 +4,15 @@ import ipaddr from 'ipaddr.js';
 
 export type IpVersion = 4 | 6;
 
+// Four decimal octets, each 0–255 without a leading zero: what ipaddr.IPv4.isValidFourPartDecimal
+// accepts (test/unit/ip-address.test.ts compares them), in one regular expression instead of its
+// parse, range check and second match. Rendering asks this for every address of every port.
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const DOTTED_QUAD = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
+
 /** True when `text` is a plain IPv4 dotted quad (no leading zeros, no shorthand like "10.1"). */
 export function isIpv4(text: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(text);
+  return DOTTED_QUAD.test(text);
 }
 
 /** True when `text` is an IPv6 address (no zone id). */

@@ -28,6 +28,7 @@ const SHORT_ESCAPES: Record<string, string> = {
   '\t': '\\t',
 };
 const NEEDS_ESCAPE = /["\\]|[^ -~]/g;
+const ANY_ESCAPE = /["\\]|[^ -~]/;
 
 export function pythonJson(value: unknown): string {
   if (value === null) return 'null';
@@ -44,6 +45,8 @@ export function pythonJson(value: unknown): string {
 }
 
 export function pythonJsonString(text: string): string {
+  // Most strings (ids, names, addresses) need no escape: no replace() pass for them.
+  if (!ANY_ESCAPE.test(text)) return `"${text}"`;
   return `"${text.replace(NEEDS_ESCAPE, escapeCodeUnit)}"`;
 }
 

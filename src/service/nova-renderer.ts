@@ -19,6 +19,7 @@ export function createNovaRenderer(options: NovaRendererOptions): Renderer {
   // revision), so what was built from it stays right for as long as it lives: the render cache's
   // entry holds it, and the memo goes with it.
   const trees = new WeakMap<InstanceRecord, Ec2TreeMemo>();
+  const withIpv4 = new WeakMap<InstanceRecord, boolean>();
   const treesOf = (record: InstanceRecord): Ec2TreeMemo => {
     let memo = trees.get(record);
     if (memo === undefined) {
@@ -50,8 +51,14 @@ export function createNovaRenderer(options: NovaRendererOptions): Renderer {
     // EC2 local-ipv4 falls back to the request address only for an instance with no fixed IPv4.
     dependsOnAddress: (record, path) => !path.startsWith('/openstack') && !hasIpv4(record),
   };
-}
 
-function hasIpv4(record: InstanceRecord): boolean {
-  return record.ports.some(({ port }) => port.fixedIps.some(isIpv4));
+  // Asked for every document rendered: answered once per record (kept as the EC2 trees are).
+  function hasIpv4(record: InstanceRecord): boolean {
+    let has = withIpv4.get(record);
+    if (has === undefined) {
+      has = record.ports.some(({ port }) => port.fixedIps.some(isIpv4));
+      withIpv4.set(record, has);
+    }
+    return has;
+  }
 }

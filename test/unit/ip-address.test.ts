@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import {
   cidrContains,
+  isIpv4,
   macFromLinkLocal,
   netmaskOf,
   normalizeAddress,
@@ -38,4 +41,28 @@ test('normalizeMac() and macFromLinkLocal() agree on the EUI-64 mapping', () => 
   assert.equal(normalizeMac('FA-16-3E-4C-2A-91'), 'fa:16:3e:4c:2a:91');
   assert.equal(normalizeMac('fa:16:3e:4c:2a'), undefined);
   assert.equal(macFromLinkLocal('fe80::f816:3eff:fe4c:2a91'), 'fa:16:3e:4c:2a:91');
+});
+
+test('isIpv4() accepts exactly what ipaddr.IPv4.isValidFourPartDecimal accepts', () => {
+  const fixed = [
+    '0.0.0.0',
+    '255.255.255.255',
+    '256.1.1.1',
+    '01.2.3.4',
+    '1.2.3',
+    '1.2.3.4.5',
+    '1.2.3.4\n',
+    ' 1.2.3.4',
+  ];
+  const octet = fc.oneof(
+    fc.integer({ min: 0, max: 300 }).map(String),
+    fc.constantFrom('00', '007', '0x1f', '', '-1', '1e2', '١'),
+  );
+  const samples = fc.sample(
+    fc.array(octet, { minLength: 3, maxLength: 5 }).map((parts) => parts.join('.')),
+    5000,
+  );
+  for (const text of [...fixed, ...samples]) {
+    assert.equal(isIpv4(text), ipaddr.IPv4.isValidFourPartDecimal(text), JSON.stringify(text));
+  }
 });
