@@ -5,7 +5,7 @@
 // saves on the request path (that query takes and drops a read lock: two fcntl calls, plus the
 // statement), and the answer is exact in the direction that matters: "unchanged" only when those
 // bytes are identical to the last look. Anything else, including a short read, means "look again".
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 
 /** The size of one copy of the WAL-index header (SQLite keeps two; the first is written last). */
 const HEADER_BYTES = 48;
@@ -16,11 +16,14 @@ export interface ChangeProbe {
   close(): void;
 }
 
-/** A probe on `<database>-shm`; undefined when there is none to read (":memory:", not in WAL mode). */
+/**
+ * A probe on `<database>-shm`; undefined when there is none to read (":memory:", not in WAL mode).
+ * SQLite names the file after the database's real path (symbolic links resolved), and so does this.
+ */
 export function openChangeProbe(databasePath: string): ChangeProbe | undefined {
   let fd: number;
   try {
-    fd = openSync(`${databasePath}-shm`, 'r');
+    fd = openSync(`${realpathSync(databasePath)}-shm`, 'r');
   } catch {
     return undefined;
   }

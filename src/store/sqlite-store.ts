@@ -50,6 +50,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return new SqliteStore(db, options.path, createSqliteContext(db, now), probe);
 }
 
+/** The change mark is read by its query at least this often, whatever the change probe says. */
+const MARK_RECHECK_MS = 1000;
+
 type Runner = Database.Transaction<(fn: () => unknown) => unknown>;
 
 class SqliteStore implements Store {
@@ -60,6 +63,7 @@ class SqliteStore implements Store {
   readonly #probe: ChangeProbe | undefined;
   /** The change mark as last read, valid while the probe says nothing was committed since. */
   #mark: number | undefined;
+  #markReadAt = 0;
 
   constructor(db: Database.Database, path: string, context: SqliteContext, probe: ChangeProbe | undefined) {
     this.#db = db;
@@ -151,12 +155,16 @@ class SqliteStore implements Store {
   }
 
   // Read on every guest request (src/service/port-lookup-cache.ts): the query runs only when the
-  // WAL-index header moved since the last call. Inside a transaction of this connection, whose writes
-  // are not committed yet, the query always runs.
+  // WAL-index header moved since the last call, and at least once a second all the same (should the
+  // probe ever read a file SQLite no longer uses, a change is late by a second, not forever). Inside a
+  // transaction of this connection, whose writes are not committed yet, the query always runs.
   changeMark(): number {
     if (this.#probe === undefined || this.#db.inTransaction) return this.#c.s.changeMark.get()!;
-    if (this.#probe.unchanged() && this.#mark !== undefined) return this.#mark;
+    const now = performance.now();
+    if (this.#probe.unchanged() && this.#mark !== undefined && now - this.#markReadAt < MARK_RECHECK_MS)
+      return this.#mark;
     this.#mark = this.#c.s.changeMark.get()!;
+    this.#markReadAt = now;
     return this.#mark;
   }
 

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { openChangeProbe } from '../../src/store/sqlite-change-probe.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
@@ -108,4 +109,17 @@ test('openChangeProbe() is undefined without a -shm file, and says "changed" on 
   assert.equal(probe.unchanged(), true);
   probe.close();
   assert.equal(probe.unchanged(), false, 'a closed probe never vouches for anything');
+});
+
+test('openChangeProbe() follows a symbolic link to the database, as SQLite names its -shm file', (t) => {
+  const dir = makeTmpDir(t);
+  const store = openSqliteStore({ path: join(dir, 's.db') });
+  t.after(() => store.close());
+  symlinkSync(join(dir, 's.db'), join(dir, 'link.db'));
+  const probe = openChangeProbe(join(dir, 'link.db'));
+  assert.ok(probe !== undefined, 'the probe opened s.db-shm through the link');
+  t.after(() => probe.close());
+  assert.equal(probe.unchanged(), false);
+  store.putRouter({ id: 'r-1', name: 'one' });
+  assert.equal(probe.unchanged(), false);
 });
