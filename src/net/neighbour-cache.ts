@@ -1,13 +1,21 @@
 // A namespace's neighbour table (ARP/NDP), kept in memory for the neighbour check (docs/network.md
 // "Neighbour check"): one long-running `ip monitor neigh` follows every change, an `ip -j neigh show`
-// fills the table once it listens, so a request costs a Map lookup and never a command. If the monitor
+// fills the table once it listens, so a request never runs a command (an IPv4 check reads the kernel's
+// table from /proc/<monitor pid>/net/arp, which cannot trail the kernel as the monitor can). If the monitor
 // dies the table is dropped (unknown, not stale) and rebuilt after 1 s, 2, 4, … up to 30 s; a run of
 // 30 s resets the delay. Processes and time are injected, as in the dnsmasq supervisor.
 import { spawn as spawnChild } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { isIpv4 } from '../ip/address.js';
 import type { Logger } from '../log.js';
 import type { Exec } from './exec.js';
 import { eachLine } from './dnsmasq-output.js';
-import { parseNeighbourJson, parseNeighbourLine, type NeighbourEntry } from './neighbour-lines.js';
+import {
+  arpTableMac,
+  parseNeighbourJson,
+  parseNeighbourLine,
+  type NeighbourEntry,
+} from './neighbour-lines.js';
 import { describeNamespace, ipArgv } from './plan-command.js';
 
 /** The part of a ChildProcess the cache uses (a test double is an EventEmitter with a stdout stream). */
@@ -40,13 +48,29 @@ export interface NeighbourCacheDeps {
   /** Runs fn after ms; returns a cancel function. */
   setTimer?: (fn: () => void, ms: number) => () => void;
   restart?: Partial<typeof NEIGHBOUR_RESTART>;
+  /**
+   * The namespace's IPv4 neighbour table as the kernel has it now: /proc/<pid>/net/arp of the monitor
+   * (which runs in the namespace); undefined when it cannot be read.
+   */
+  readArp?: (pid: number) => string | undefined;
+}
+
+export function readProcArp(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/net/arp`, 'latin1');
+  } catch {
+    return undefined;
+  }
 }
 
 export interface NeighbourCache {
   /** Starts following the table (idempotent: the first request on a checked network calls it). */
   start(): void;
   stop(): Promise<void>;
-  /** The MAC the kernel has for `address` on `dev`; undefined when unresolved, absent, or not synced. */
+  /**
+   * The MAC the kernel has for `address` on `dev`; undefined when unresolved, absent, or not synced.
+   * IPv4 is read from the kernel's table at the time of the call; IPv6 from the followed table.
+   */
   find(dev: string, address: string): string | undefined;
   /** Resolves once `address` has a resolved entry, or after `ms`, whichever comes first. */
   settle(address: string, ms: number): Promise<void>;
@@ -57,6 +81,7 @@ export function createNeighbourCache(deps: NeighbourCacheDeps): NeighbourCache {
   const spawn = deps.spawn ?? spawnMonitor;
   const now = deps.now ?? Date.now;
   const setTimer = deps.setTimer ?? defaultTimer;
+  const readArp = deps.readArp ?? readProcArp;
   const where = describeNamespace(deps.namespace);
   /** address → dev → entry: a lookup by address is one Map get. */
   const table = new Map<string, Map<string, NeighbourEntry>>();
@@ -174,6 +199,15 @@ export function createNeighbourCache(deps: NeighbourCacheDeps): NeighbourCache {
     },
     find(dev, address) {
       if (!synced) return undefined;
+      // The monitor's lines can trail the kernel by a scheduling delay: on a busy host, a guest that
+      // took a neighbour's address could be checked against the neighbour's old entry. The kernel
+      // updated its entry from the guest's ARP before the guest's first TCP segment was sent, so the
+      // table read now is never behind. (NDP has no such file; IPv6 relies on the monitor.)
+      const pid = child?.pid;
+      if (pid !== undefined && isIpv4(address)) {
+        const arp = readArp(pid);
+        if (arp !== undefined) return arpTableMac(arp, dev, address);
+      }
       return table.get(address)?.get(dev)?.mac ?? undefined;
     },
     settle(address, ms) {

@@ -61,3 +61,22 @@ function valueAfter(words: readonly string[], key: string): string | undefined {
   const i = words.indexOf(key);
   return i < 0 ? undefined : words[i + 1];
 }
+
+// ATF_COM in /proc/net/arp's Flags column: the entry has a resolved hardware address.
+const ATF_COM = 0x2;
+
+/**
+ * The MAC the kernel's IPv4 neighbour table has now for `address` on `dev`, from the text of
+ * /proc/<pid>/net/arp ("IP address  HW type  Flags  HW address  Mask  Device" and one line per entry);
+ * undefined when there is no resolved entry.
+ */
+export function arpTableMac(text: string, dev: string, address: string): string | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(address)) continue;
+    const [ip, , flags, mac, , device] = line.trim().split(/\s+/);
+    if (ip !== address || device !== dev || mac === undefined) continue;
+    if ((Number(flags) & ATF_COM) === 0) return undefined;
+    return normalizeMac(mac) ?? undefined;
+  }
+  return undefined;
+}

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '../../src/log.js';
 import type { ExecResult } from '../../src/net/exec.js';
 import { createNeighbourCache, type MonitorChild } from '../../src/net/neighbour-cache.js';
-import { parseNeighbourJson, parseNeighbourLine } from '../../src/net/neighbour-lines.js';
+import { arpTableMac, parseNeighbourJson, parseNeighbourLine } from '../../src/net/neighbour-lines.js';
 import type { Identifier } from '../../src/service/identity.js';
 import { awaitNeighbour, checkNeighbour } from '../../src/service/neighbour-check.js';
 import type { PortMatch } from '../../src/store/store.js';
@@ -55,6 +55,7 @@ test('parseNeighbourLine() reads ip monitor neigh lines: set, unresolved, delete
 
 class FakeMonitor extends EventEmitter implements MonitorChild {
   readonly stdout = new PassThrough();
+  pid: number | undefined;
   constructor(readonly argv: readonly string[]) {
     super();
   }
@@ -68,7 +69,7 @@ class FakeMonitor extends EventEmitter implements MonitorChild {
   }
 }
 
-function cacheRig(dump: () => ExecResult) {
+function cacheRig(dump: () => ExecResult, arp?: { pid: number; text: () => string | undefined }) {
   const monitors: FakeMonitor[] = [];
   const timers: Array<{ fn: () => void; ms: number; cancelled: boolean }> = [];
   const lines: string[] = [];
@@ -77,8 +78,10 @@ function cacheRig(dump: () => ExecResult) {
     namespace: 'qrouter-1',
     exec: async () => dump(),
     log: createLogger({ level: 'debug', format: 'json', write: (l) => lines.push(l) }),
+    ...(arp === undefined ? {} : { readArp: (pid: number) => (pid === arp.pid ? arp.text() : undefined) }),
     spawn: (argv) => {
       const m = new FakeMonitor(argv);
+      m.pid = arp?.pid;
       monitors.push(m);
       return m;
     },
@@ -233,4 +236,34 @@ test('awaitNeighbour() starts the cache only where a network has the check', asy
   const off = checkRig(A, []);
   assert.equal(await awaitNeighbour(handler, off.deps)(request), reply);
   assert.deepEqual(off.started, []);
+});
+
+const PROC_ARP = `IP address       HW type     Flags       HW address            Mask     Device
+10.0.0.10        0x1         0x2         FA:16:3E:00:00:0B     *        br0
+10.0.0.1         0x1         0x2         fa:16:3e:00:00:01     *        eth9
+10.0.0.100       0x1         0x2         fa:16:3e:00:00:0a     *        br0
+10.0.0.11        0x1         0x0         00:00:00:00:00:00     *        br0
+`;
+
+test('arpTableMac() reads /proc/net/arp: resolved entries only, by exact address and device', () => {
+  assert.equal(arpTableMac(PROC_ARP, 'br0', '10.0.0.10'), B);
+  assert.equal(arpTableMac(PROC_ARP, 'br0', '10.0.0.1'), undefined, 'another device');
+  assert.equal(arpTableMac(PROC_ARP, 'eth9', '10.0.0.1'), 'fa:16:3e:00:00:01');
+  assert.equal(arpTableMac(PROC_ARP, 'br0', '10.0.0.100'), A, 'not the prefix match 10.0.0.10');
+  assert.equal(arpTableMac(PROC_ARP, 'br0', '10.0.0.11'), undefined, 'incomplete');
+  assert.equal(arpTableMac(PROC_ARP, 'br0', '10.0.0.12'), undefined, 'absent');
+});
+
+test("createNeighbourCache().find() answers IPv4 from the kernel's table, even when the monitor has not told it yet", async () => {
+  let text: string | undefined = PROC_ARP;
+  const rig = cacheRig(() => DUMP([{ dst: '10.0.0.10', dev: 'br0', lladdr: A, state: ['STALE'] }]), {
+    pid: 4242,
+    text: () => text,
+  });
+  rig.cache.start();
+  await rig.fire(50);
+  // The followed table still says A; the kernel already has B (a guest took the address).
+  assert.equal(rig.cache.find('br0', '10.0.0.10'), B);
+  text = undefined; // /proc unreadable: the followed table answers
+  assert.equal(rig.cache.find('br0', '10.0.0.10'), A);
 });
