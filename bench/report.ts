@@ -15,7 +15,9 @@ export function formatReport(r: BenchResults): string {
     );
   }
   if (r.storm.length > 0)
-    sections.push(`### Boot storm (one new connection per request)\n\n${stormTable(r)}`);
+    sections.push(
+      `### Boot storm (one new connection per request; the median of ${r.settings['reps']} runs, baseline and openimds alternating)\n\n${stormTable(r)}`,
+    );
   if (r.scale.length > 0)
     sections.push(
       `### Scale of the store (keep-alive per guest visit, 64 guests at once)\n\n${scaleTable(r)}`,
@@ -73,11 +75,12 @@ function stormTable(r: BenchResults): string {
       { title: 'at once', align: 'right' },
       { title: 'requests', align: 'right' },
       { title: 'total s', align: 'right' },
+      { title: 'every run s', align: 'right' },
       { title: 'req/s', align: 'right' },
       { title: 'p50 ms', align: 'right' },
       { title: 'p99 ms', align: 'right' },
       { title: 'max ms', align: 'right' },
-      { title: 'errors', align: 'right' },
+      { title: 'errors (all runs)', align: 'right' },
       { title: 'time vs baseline', align: 'right' },
       { title: 'server µs/req', align: 'right' },
       { title: 'server CPU vs baseline', align: 'right' },
@@ -90,6 +93,7 @@ function stormTable(r: BenchResults): string {
       int(s.concurrency),
       int(s.requests),
       fixed(s.totalSeconds, 2),
+      s.runSeconds.map((v) => fixed(v, 1)).join(' / '),
       int(s.rps),
       fixed(s.p50Ms, 1),
       fixed(s.p99Ms, 1),

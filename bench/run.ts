@@ -17,7 +17,7 @@ import { machineCpuSeconds } from './lib/processes.js';
 import { formatReport } from './report.js';
 import type { BenchResults } from './results.js';
 import { startBaseline, type Baseline } from './scenarios/baseline.js';
-import { discoverCrawl, runBootStorm } from './scenarios/boot-storm.js';
+import { discoverCrawl, medianStormRows, runBootStorm, type StormRow } from './scenarios/boot-storm.js';
 import { directTargets, META_DATA_PATH } from './scenarios/direct.js';
 import { measureFairness } from './scenarios/fairness.js';
 import { namespaceUnavailable, startNamespaceTargets, type NamespaceSetup } from './scenarios/namespace.js';
@@ -102,8 +102,8 @@ async function mainService(
   bodyFile: string,
   results: BenchResults,
 ): Promise<void> {
-  // 127.0.0.1 (wrk's guest), fresh guests for each storm level, and the warm-up guests.
-  const stormTotal = opts.stormGuests * opts.stormConcurrency.length;
+  // 127.0.0.1 (wrk's guest), fresh guests for each storm level and repetition, and the warm-up guests.
+  const stormTotal = opts.stormGuests * opts.stormConcurrency.length * opts.reps;
   const addresses = [
     '127.0.0.1',
     ...Array.from({ length: stormTotal + STORM_WARM_GUESTS }, (_, i) => guestAddress(i)),
@@ -205,7 +205,7 @@ async function stormPhase(
   baseline: Baseline,
   results: BenchResults,
 ): Promise<void> {
-  const stormTotal = opts.stormGuests * opts.stormConcurrency.length;
+  const stormTotal = opts.stormGuests * opts.stormConcurrency.length * opts.reps;
   const warmGuests: Guest[] = fixture.guests.slice(1 + stormTotal);
   // Discovered as the last warm-up guest, so no measured guest's documents are rendered beforehand.
   results.crawl = await discoverCrawl(service.host, service.directPort, warmGuests[warmGuests.length - 1]!);
@@ -224,24 +224,32 @@ async function stormPhase(
     },
   ];
   for (const [level, concurrency] of opts.stormConcurrency.entries()) {
-    // Fresh guests for each level, so every storm boots into a cold render cache.
-    const guests = fixture.guests.slice(1 + level * opts.stormGuests, 1 + (level + 1) * opts.stormGuests);
     log(
-      `boot storm: ${guests.length} guests × ${results.crawl.length} requests, up to ${concurrency} at once`,
+      `boot storm: ${opts.stormGuests} guests × ${results.crawl.length} requests, up to ${concurrency} at once, ${opts.reps} run(s)`,
     );
-    const rows = await runBootStorm(
-      targets,
-      {
-        crawl: results.crawl,
-        guests,
-        warmGuests,
-        concurrency,
-        quietWaitMs: opts.quietWaitMs,
-        client: opts.guestClient,
-      },
-      log,
-    );
-    results.storm.push(...rows);
+    // Baseline and openimds alternate, run after run, so that a slow spell of this (virtual) machine
+    // weighs on both; each side's median run is reported.
+    const runs: StormRow[][] = [];
+    for (let rep = 0; rep < opts.reps; rep++) {
+      // Fresh guests for each level and run, so every storm boots into a cold render cache.
+      const first = 1 + (level * opts.reps + rep) * opts.stormGuests;
+      const guests = fixture.guests.slice(first, first + opts.stormGuests);
+      runs.push(
+        await runBootStorm(
+          targets,
+          {
+            crawl: results.crawl,
+            guests,
+            warmGuests,
+            concurrency,
+            quietWaitMs: opts.quietWaitMs,
+            client: opts.guestClient,
+          },
+          log,
+        ),
+      );
+    }
+    results.storm.push(...medianStormRows(runs));
   }
 }
 

@@ -44,7 +44,8 @@ const HELP = `npm run bench [-- options]
   --quick                 a run under two minutes (fewer guests, shorter and single wrk runs)
   --only LIST             scenarios to run, comma-separated: ${SCENARIOS.join(', ')}
   --targets LIST          throughput targets only (e.g. direct-meta-data,signed-meta-data)
-  --reps N                wrk repetitions per measurement (full 3, quick 1)
+  --reps N                repetitions per measurement: wrk runs, and boot storms (baseline and
+                          openimds alternating; the median run is reported) (full 3, quick 1)
   --seconds S             seconds per timed wrk run (full 6, quick 2)
   --guests N              boot-storm guests (full 2000, quick 400)
   --storm-concurrency L   guests booting at once at the top of the ramp, one storm per level

@@ -33,6 +33,30 @@ export interface StormRow {
   timeRatio: number;
   /** Server CPU per request relative to the baseline's: the same comparison, whichever side saturated. */
   serverCpuRatio: number;
+  /** Total seconds of every run of this server at this level; the row is the median one. */
+  runSeconds: number[];
+}
+
+/**
+ * One row per server from repeated storms (each run: the baseline first, then the others): the run of
+ * median total time, its ratios recomputed against the baseline's median run.
+ */
+export function medianStormRows(runs: readonly StormRow[][]): StormRow[] {
+  const servers = runs[0]?.length ?? 0;
+  const rows: StormRow[] = [];
+  for (let i = 0; i < servers; i++) {
+    const all = runs.map((run) => run[i]!).sort((a, b) => a.totalSeconds - b.totalSeconds);
+    const row = { ...all[Math.floor((all.length - 1) / 2)]! };
+    row.runSeconds = runs.map((run) => run[i]!.totalSeconds);
+    // Errors of every run count (the target is 0 errors), not only the median run's.
+    row.errors = all.reduce((sum, r) => sum + r.errors, 0);
+    row.errorSamples = all.flatMap((r) => r.errorSamples).slice(0, 10);
+    const base = rows[0] ?? row;
+    row.timeRatio = row.totalSeconds / base.totalSeconds;
+    row.serverCpuRatio = row.serverUsPerRequest / base.serverUsPerRequest;
+    rows.push(row);
+  }
+  return rows;
 }
 
 export interface StormTarget {
@@ -135,5 +159,6 @@ function toRow(target: StormTarget, opts: StormOptions, r: GuestRunResult & { cp
     otherCores: r.cpu.otherCores,
     timeRatio: NaN,
     serverCpuRatio: NaN,
+    runSeconds: [seconds],
   };
 }
