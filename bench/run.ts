@@ -309,14 +309,14 @@ async function largeStores(opts: BenchOptions, work: string, results: BenchResul
       );
     }
     // Boot waves: every guest of a pool visits once, on a fresh service (nothing cached) warmed up by
-    // other guests, in the small store and spread over the large one; median of startupReps.
+    // other guests, in the small store and spread over the large one; median of startupReps, the two
+    // stores alternating run after run (so that a slow spell of the machine weighs on both).
     const firstPool = opts.scaleSmall - FIRST_VISIT_WARM_GUESTS;
-    for (const fixture of fixtures) {
-      log(
-        `store scale, first visits: ${fixture.guests.length} instances, ${firstPool} guests once each, ${opts.startupReps} runs`,
-      );
-      const reps: ScaleRow[] = [];
-      for (let i = 0; i < opts.startupReps; i++) {
+    log(`store scale, first visits: ${firstPool} guests once each, ${opts.startupReps} runs per store`);
+    const firstRuns = new Map<Fixture, ScaleRow[]>(fixtures.map((f) => [f, []]));
+    for (let i = 0; i < opts.startupReps; i++) {
+      for (const fixture of fixtures) {
+        const reps = firstRuns.get(fixture)!;
         const build = profiled(buildOf(opts), `scale-first-${fixture.guests.length}-${i}`);
         reps.push(
           await measureStoreScale(fixture, {
@@ -332,6 +332,8 @@ async function largeStores(opts: BenchOptions, work: string, results: BenchResul
           }),
         );
       }
+    }
+    for (const reps of firstRuns.values()) {
       reps.sort((a, b) => a.rps - b.rps);
       results.scale.push(reps[Math.floor(reps.length / 2)]!);
     }
