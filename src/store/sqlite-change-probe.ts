@@ -1,10 +1,11 @@
 // Has any connection committed since we last looked? Answered from the WAL-index header, the first 48
 // bytes of the "-shm" file (https://www.sqlite.org/walformat.html §2.1): every commit, by any process,
 // rewrites it (its iChange counter, mxFrame, checksums) before the writer lets go of its lock, and
-// checkpoints rewrite it too. One pread of 48 bytes costs about a tenth of the change-mark query it
-// saves on the request path (that query takes and drops a read lock: two fcntl calls, plus the
-// statement), and the answer is exact in the direction that matters: "unchanged" only when those
-// bytes are identical to the last look. Anything else, including a short read, means "look again".
+// checkpoints rewrite it too. One pread of 48 bytes cost a third of the change-mark query it saves
+// in the request path's profile (3.4 µs against 9.7: the query takes and drops a read lock, two fcntl
+// calls, plus the statement), and the answer is exact in the direction that matters: "unchanged" only
+// when those bytes are identical to the last look. Anything else, including a short read, means
+// "look again".
 import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 
 /** The size of one copy of the WAL-index header (SQLite keeps two; the first is written last). */
