@@ -1,7 +1,7 @@
 // The guest handler of each listener kind, wired as src/cli/service-app.ts wires it (guestDeps and the
 // per-listener identifiers) over a real store, for tests that drive it in memory. Only the clock's day
-// is pinned and the log is silent unless one is given; rendering, the render cache, tokens, vendor data and the
-// identifiers are the real ones, with the defaults of `openimds serve`.
+// is pinned and the log is silent unless one is given; rendering, the render cache, tokens, vendor
+// data and the identifiers are the real ones, with the defaults of `openimds serve`.
 import { randomBytes } from 'node:crypto';
 import { createTokenIssuer } from '../../src/auth/session-token.js';
 import { defaultConfig } from '../../src/config.js';
