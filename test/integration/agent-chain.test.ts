@@ -5,7 +5,6 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { SILENT_LOGGER } from '../../src/log.js';
@@ -18,6 +17,7 @@ import { sendRaw, type RawResponse, type TcpTarget } from '../helpers/raw-http.j
 import { sampleInstance, sampleNetwork, samplePort } from '../helpers/sample-instance.js';
 import { startTestService } from '../helpers/test-service.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { freePort } from '../helpers/free-port.js';
 
 const MAIN = 'dist/src/cli/main.js';
 const SECRET = 'chain-secret';
@@ -222,17 +222,6 @@ test('openimds agent refuses to start without a shared secret (exit 6, with a hi
 });
 
 // --- Neutron's own haproxy in front of openimds agent (its metadata_proxy_socket)
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test("Neutron's haproxy (as the L3/DHCP agent configures it) → openimds agent → signed listener", async (t) => {
   if (!requirePrereq(t, { commands: ['haproxy'] })) return;

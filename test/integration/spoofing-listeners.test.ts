@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
 import type { Network, Router } from '../../src/model/network.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
@@ -20,6 +20,7 @@ import { sendRaw, tcpTarget, type RawResponse, type Target } from '../helpers/ra
 import { sampleNetwork, samplePort, testUuid } from '../helpers/sample-instance.js';
 import { startTestService } from '../helpers/test-service.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { freePort } from '../helpers/free-port.js';
 
 const SECRET = 'spoofing-secret';
 const sign = (id: string) => createHmac('sha256', SECRET).update(id, 'utf8').digest('hex');
@@ -468,17 +469,6 @@ test('tagged listener: the address is looked up on the tagged network only; odd,
 
 // --- a real haproxy configured as the OVN metadata agent configures it (reference §3.4, §3.6):
 // `add-header X-OVN-Network-ID`, no delete of anything a guest sent.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startOvnHaproxy(t: TestContext, socket: string, networkId: string): Promise<number> {
   const port = await freePort();

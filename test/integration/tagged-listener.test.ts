@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { errorPageBody } from '../../src/http/error-page.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
@@ -16,6 +16,7 @@ import { sendRaw, type RawResponse, type Target } from '../helpers/raw-http.js';
 import { sampleInstance, sampleNetwork, samplePort, testUuid } from '../helpers/sample-instance.js';
 import { startTestService } from '../helpers/test-service.js';
 import { makeTmpDir } from '../helpers/tmp-dir.js';
+import { freePort } from '../helpers/free-port.js';
 
 const META = '/openstack/latest/meta_data.json';
 const ROUTER = { id: testUuid(0xd, 1), name: 'router-1' };
@@ -159,17 +160,6 @@ test('tagged listener: both a network and a router id → 400; an unknown addres
 });
 
 // --- a real haproxy in front, configured as neutron/agent/metadata/driver_base.py writes it
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function haproxyConfig(port: number, socket: string, networkId: string): string {
   return `global
