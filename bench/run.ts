@@ -14,6 +14,7 @@ import { waitForQuiet } from './lib/quiet.js';
 import { THIS_CHECKOUT_MAIN, profiled, type OpenimdsBuild } from './lib/openimds-process.js';
 import { freePort } from './lib/ports.js';
 import { machineCpuSeconds } from './lib/processes.js';
+import { medianRun } from './lib/stats.js';
 import { formatReport } from './report.js';
 import type { BenchResults } from './results.js';
 import { startBaseline, type Baseline } from './scenarios/baseline.js';
@@ -333,10 +334,7 @@ async function largeStores(opts: BenchOptions, work: string, results: BenchResul
         );
       }
     }
-    for (const reps of firstRuns.values()) {
-      reps.sort((a, b) => a.rps - b.rps);
-      results.scale.push(reps[Math.floor(reps.length / 2)]!);
-    }
+    for (const reps of firstRuns.values()) results.scale.push(medianRun(reps, (r) => r.rps)!);
     for (const row of results.scale) {
       const small = results.scale.find((s) => s.kind === row.kind && s.instances === opts.scaleSmall)!;
       row.ratio = row.rps / small.rps;

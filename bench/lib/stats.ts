@@ -37,3 +37,9 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
+
+/** The run whose `key` is the median (the lower middle one of an even count): a whole row, not a mean. */
+export function medianRun<T>(runs: readonly T[], key: (run: T) => number): T | undefined {
+  const sorted = [...runs].sort((a, b) => key(a) - key(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}

@@ -8,6 +8,7 @@ import type { GuestJob, GuestRunResult } from '../lib/guest-client.js';
 import { runGuestLoad } from '../lib/guest-load.js';
 import { httpGet } from '../lib/http-get.js';
 import { waitForQuiet } from '../lib/quiet.js';
+import { medianRun } from '../lib/stats.js';
 import type { CpuUse } from '../lib/cpu-window.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -45,8 +46,8 @@ export function medianStormRows(runs: readonly StormRow[][]): StormRow[] {
   const servers = runs[0]?.length ?? 0;
   const rows: StormRow[] = [];
   for (let i = 0; i < servers; i++) {
-    const all = runs.map((run) => run[i]!).sort((a, b) => a.totalSeconds - b.totalSeconds);
-    const row = { ...all[Math.floor((all.length - 1) / 2)]! };
+    const all = runs.map((run) => run[i]!);
+    const row = { ...medianRun(all, (r) => r.totalSeconds)! };
     row.runSeconds = runs.map((run) => run[i]!.totalSeconds);
     // Errors of every run count (the target is 0 errors), not only the median run's.
     row.errors = all.reduce((sum, r) => sum + r.errors, 0);

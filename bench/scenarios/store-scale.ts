@@ -8,6 +8,7 @@
 // the store's size is the only difference. RSS is the service's VmRSS after the load.
 import { join } from 'node:path';
 import { benchNetwork, buildFixture, guestAddress, type Fixture } from '../lib/fixture.js';
+import type { GuestJob } from '../lib/guest-client.js';
 import { runGuestLoad } from '../lib/guest-load.js';
 import { waitForHttp } from '../lib/http-get.js';
 import { startServe, type OpenimdsBuild } from '../lib/openimds-process.js';
@@ -94,6 +95,19 @@ export async function measureStoreScale(fixture: Fixture, opts: ScaleOptions): P
   try {
     await waitForHttp({ host: '127.0.0.1', port, path: '/' }, READY_TIMEOUT_MS);
     const rssIdleMiB = rssMiB(child.pid);
+    // Each visit: one guest's crawl over one keep-alive connection, CONCURRENCY guests at once.
+    const visitsOf = (addresses: string[], deadlineMs: number): GuestJob => ({
+      host: '127.0.0.1',
+      port,
+      addresses,
+      paths: crawl,
+      mode: 'keepalive',
+      client: opts.client,
+      concurrency: CONCURRENCY,
+      rampGuests: 1,
+      requestTimeoutMs: 10_000,
+      deadlineMs,
+    });
     const everyGuest = fixture.guests.map((g) => g.address);
     const pool =
       opts.guestPool === undefined
@@ -105,39 +119,11 @@ export async function measureStoreScale(fixture: Fixture, opts: ScaleOptions): P
       // JIT warm-up on other guests, so that a short run measures the request path, not the compiler.
       const inPool = new Set(pool);
       const others = everyGuest.filter((a) => !inPool.has(a));
-      await runGuestLoad(
-        {
-          host: '127.0.0.1',
-          port,
-          addresses: spreadGuests(others, FIRST_VISIT_WARM_GUESTS),
-          paths: crawl,
-          mode: 'keepalive',
-          client: opts.client,
-          concurrency: CONCURRENCY,
-          rampGuests: 1,
-          requestTimeoutMs: 10_000,
-          deadlineMs: 60_000,
-        },
-        [child.pid],
-      );
+      await runGuestLoad(visitsOf(spreadGuests(others, FIRST_VISIT_WARM_GUESTS), 60_000), [child.pid]);
     }
     const addresses = shuffledRounds(pool, visits);
     await waitForQuiet(opts.quietWaitMs);
-    const r = await runGuestLoad(
-      {
-        host: '127.0.0.1',
-        port,
-        addresses,
-        paths: crawl,
-        mode: 'keepalive',
-        client: opts.client,
-        concurrency: CONCURRENCY,
-        rampGuests: 1,
-        requestTimeoutMs: 10_000,
-        deadlineMs: 300_000,
-      },
-      [child.pid],
-    );
+    const r = await runGuestLoad(visitsOf(addresses, 300_000), [child.pid]);
     const seconds = r.elapsedMs / 1000;
     return {
       kind: opts.kind ?? 'mixed',
